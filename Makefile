@@ -1,0 +1,50 @@
+# walletdesk — every target creates the virtual environment it needs by itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint bench format clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP) ## Migrate the SQLite database under var/ and serve on http://127.0.0.1:8000
+	mkdir -p var
+	$(BIN)/walletdesk db upgrade
+	$(BIN)/walletdesk serve --host 127.0.0.1 --port 8000
+
+test: $(TEST_STAMP) ## Run every test (SQLite always; PostgreSQL when reachable, required in CI)
+	$(BIN)/pytest -q
+
+lint: $(TEST_STAMP) ## ruff, mypy --strict and the import contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(TEST_STAMP) ## Ledger benchmarks on SQLite and PostgreSQL; writes bench/results/*.json
+	mkdir -p bench/results
+	$(BIN)/walletdesk bench ledger --json --postgres-url "$${WALLETDESK_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" | tee bench/results/ledger-$$(date -u +%Y%m%d).json
+
+format: $(TEST_STAMP) ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean: ## Remove the virtual environment, caches and the local database
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,40 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from walletdesk import __version__
+from walletdesk.api import problems
+from walletdesk.api.routes import health
+from walletdesk.bootstrap import Container
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around an already-built container (the caller owns its lifetime)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="walletdesk",
+        version=__version__,
+        description="A digital wallet with its customer-service centre built in.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    problems.install(app)
+    app.include_router(health.router)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

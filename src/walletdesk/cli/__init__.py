@@ -1,0 +1,1 @@
+"""The ``walletdesk`` command line (Typer)."""

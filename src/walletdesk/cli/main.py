@@ -1,0 +1,83 @@
+"""``walletdesk serve | db | bench``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from walletdesk.settings import Settings
+
+app = typer.Typer(help="walletdesk: a wallet with its customer-service centre built in.")
+db_app = typer.Typer(help="Database migrations.")
+bench_app = typer.Typer(help="Benchmarks (results are JSON on stdout).")
+app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
+) -> None:
+    """Serve the API (and, later, the pages) with uvicorn."""
+    import uvicorn  # imported here so other commands start fast
+
+    from walletdesk.api.app import create_app
+    from walletdesk.bootstrap import build
+
+    settings = Settings()
+    container = build(settings, migrate_db=migrate)
+    try:
+        uvicorn.run(
+            create_app(container),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+        )
+    finally:
+        container.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from walletdesk.db import migrate
+
+    settings = Settings()
+    migrate.upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Roll migrations back to REVISION ("base" removes everything)."""
+    from walletdesk.db import migrate
+
+    migrate.downgrade(Settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@bench_app.command("ledger")
+def bench_ledger(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL server URL (a scratch database is made).")
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="Smaller sizes, for a smoke run.")] = False,
+    history_sizes: Annotated[
+        str, typer.Option(help="Comma-separated ledger sizes for the read benchmark.")
+    ] = "10000,1000000",
+) -> None:
+    """Transfers/second beside a raw-driver baseline, and read costs as history grows."""
+    from walletdesk.benchmarks.ledger import run_all
+
+    sizes = [int(s) for s in history_sizes.split(",") if s.strip()]
+    report = run_all(postgres_url=postgres_url, quick=quick, history_sizes=sizes)
+    typer.echo(json.dumps(report, indent=None if as_json else 2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Database plumbing: engines, the retrying unit of work, shared column types, migrations."""

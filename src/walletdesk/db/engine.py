@@ -1,0 +1,80 @@
+"""Engines for SQLite (embedded default) and PostgreSQL (production).
+
+SQLite: WAL journal, ``synchronous`` from settings (FULL by default), a busy
+timeout, and every transaction opened with ``BEGIN IMMEDIATE`` so that a writer
+takes the write lock up front instead of failing on lock upgrade halfway.
+PostgreSQL: psycopg 3, isolation from settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from walletdesk.settings import Settings
+
+
+def normalise_url(url: str) -> str:
+    """Prefer psycopg 3 for ``postgresql://`` URLs; leave everything else as given."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Build the engine the settings describe. Creates the SQLite file's folder if missing."""
+    url = normalise_url(settings.database_url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings)
+    return create_engine(
+        url,
+        isolation_level=settings.isolation_level,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(url: str, settings: Settings) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {
+        # Threads share the engine; each checks out its own connection.
+        "connect_args": {
+            "check_same_thread": False,
+            "timeout": settings.sqlite_busy_timeout_ms / 1000,
+        },
+    }
+    if database in {"", ":memory:"}:
+        raise ValueError("walletdesk needs a SQLite file, not an in-memory database")
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's begin hook below (pysqlite would
+        # otherwise open DEFERRED transactions on its own).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={settings.sqlite_busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock now: no deadlock on lock upgrade, no lost update.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

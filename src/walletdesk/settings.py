@@ -1,0 +1,28 @@
+"""Settings, read from the environment (prefix ``WALLETDESK_``) with safe defaults."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Defaults are what ``make run`` needs on a fresh machine."""
+
+    model_config = SettingsConfigDict(env_prefix="WALLETDESK_", extra="ignore")
+
+    database_url: str = "sqlite:///var/walletdesk.db"
+    # FULL: a committed transfer survives power loss (WAL + fsync on every commit).
+    # NORMAL would be faster but may lose the last commits on power failure.
+    sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
+    # How long a SQLite writer waits for the lock before giving up, in milliseconds.
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    # PostgreSQL isolation: READ COMMITTED with row locks is enough for the ledger;
+    # SERIALIZABLE is the CockroachDB path and is exercised by the test-suite too.
+    isolation_level: Literal["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"] = "READ COMMITTED"
+    max_transaction_retries: int = Field(default=12, ge=0)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_locale: Literal["en", "zh-CN"] = "en"
