@@ -26,3 +26,21 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     default_locale: Literal["en", "zh-CN"] = "en"
+
+    # -- identity ---------------------------------------------------------------
+    # argon2id cost: RFC 9106's second recommended option (t=3, 64 MiB). Tests lower
+    # it; production must not. Login is deliberately expensive (see bench/RESULTS.md).
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    session_ttl_hours: int = Field(default=12, ge=1)
+    verification_ttl_seconds: int = Field(default=300, ge=30)
+    sms_code_ttl_seconds: int = Field(default=300, ge=30)
+    # Lockout: this many failures in the window locks the account for lockout_minutes.
+    max_failed_logins: int = Field(default=5, ge=1)
+    max_failed_logins_per_source: int = Field(default=20, ge=1)
+    failure_window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    # After a phone/email/card change, withdrawals to newly added cards wait this long.
+    cooling_off_hours: int = Field(default=24, ge=0)
+    totp_issuer: str = "walletdesk"

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from walletdesk import __version__
 from walletdesk.api import problems
-from walletdesk.api.routes import health
+from walletdesk.api.routes import alerts, health, identity
 from walletdesk.bootstrap import Container
 
 
@@ -32,6 +32,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(identity.router)
+    app.include_router(alerts.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from walletdesk.identity.messages import ERRORS as IDENTITY_ERRORS
+
 SUPPORTED = ("en", "zh-CN")
 
 # Message catalogue for API errors: code -> locale -> template ({param} placeholders).
@@ -46,6 +48,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "title.internal_error": {"en": "Internal error", "zh-CN": "内部错误"},
 }
+
+
+MESSAGES.update(IDENTITY_ERRORS)
 
 
 def negotiate(accept_language: str | None, default: str = "en") -> str:

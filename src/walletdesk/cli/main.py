@@ -12,8 +12,10 @@ from walletdesk.settings import Settings
 app = typer.Typer(help="walletdesk: a wallet with its customer-service centre built in.")
 db_app = typer.Typer(help="Database migrations.")
 bench_app = typer.Typer(help="Benchmarks (results are JSON on stdout).")
+users_app = typer.Typer(help="Staff and customer accounts.")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
+app.add_typer(users_app, name="users")
 
 
 @app.command()
@@ -58,6 +60,43 @@ def db_downgrade(revision: str) -> None:
 
     migrate.downgrade(Settings().database_url, revision)
     typer.echo(f"database at {revision}")
+
+
+@users_app.command("create")
+def users_create(
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent, merchant or customer")],
+    email: Annotated[str | None, typer.Option(help="Login email.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Login phone number.")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+    name: Annotated[str, typer.Option(help="Display name.")] = "walletdesk staff",
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "en",
+) -> None:
+    """Create an account from the server's shell (the only way to make the first admin)."""
+    from walletdesk.bootstrap import build
+    from walletdesk.identity.accounts import do_register
+    from walletdesk.identity.model import RequestContext
+    from walletdesk.identity.roles import Role
+    from walletdesk.identity.staff import console_operator
+
+    container = build(Settings())
+    try:
+        chosen = Role(role)
+        user = do_register(
+            container.identity,
+            phone=phone,
+            email=email,
+            password=password,
+            display_name=name,
+            locale=locale,
+            ctx=RequestContext(user_agent="walletdesk-cli"),
+            role=chosen,
+            actor=None if chosen is Role.CUSTOMER else console_operator(container.clock.now()),
+        )
+    finally:
+        container.close()
+    typer.echo(f"created {user.role.value} {user.email or user.phone} ({user.id})")
 
 
 @bench_app.command("ledger")

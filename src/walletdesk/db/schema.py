@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from walletdesk.audit import tables as audit_tables
 from walletdesk.db.types import metadata
+from walletdesk.identity import tables as identity_tables
 from walletdesk.ledger import tables as ledger_tables
+from walletdesk.notify import tables as notify_tables
 
-__all__ = ["ledger_tables", "metadata"]
+__all__ = ["audit_tables", "identity_tables", "ledger_tables", "metadata", "notify_tables"]

@@ -1,0 +1,1 @@
+"""Benchmarks run by ``walletdesk bench``; each returns a JSON-able report."""

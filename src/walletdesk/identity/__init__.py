@@ -1,0 +1,1 @@
+"""Users, credentials, sessions, 2FA, step-up verification, KYC tiers, devices, account changes."""

@@ -1,0 +1,163 @@
+"""Registering users, staff accounts, and freezing."""
+
+from __future__ import annotations
+
+import uuid
+
+import phonenumbers
+from sqlalchemy import Connection, insert
+
+from walletdesk.core.errors import ValidationError
+from walletdesk.identity import store
+from walletdesk.identity import tables as t
+from walletdesk.identity.contacts import normalise_email, normalise_phone
+from walletdesk.identity.deps import IdentityDeps
+from walletdesk.identity.errors import LoginRequired, LoginTaken
+from walletdesk.identity.model import KycTier, RequestContext, User, UserStatus
+from walletdesk.identity.passwords import require_strong
+from walletdesk.identity.roles import Permission, Role, authorize
+from walletdesk.notify.messages import AlertKind
+
+LOCALES = ("en", "zh-CN")
+
+
+class LocaleNotSupported(ValidationError):
+    code = "locale_not_supported"
+
+
+def check_registration(
+    *, phone: str | None, email: str | None, password: str, display_name: str, locale: str
+) -> tuple[str | None, str | None, int]:
+    """Validate and normalise a sign-up; raises before anything is written."""
+    if not phone and not email:
+        raise LoginRequired("give a phone number or an email address")
+    phone_e164 = normalise_phone(phone) if phone else None
+    email_norm = normalise_email(email) if email else None
+    if locale not in LOCALES:
+        raise LocaleNotSupported("choose zh-CN or en", supported=", ".join(LOCALES))
+    name = display_name.strip()
+    if not 1 <= len(name) <= 80:
+        raise ValidationError("the display name needs 1 to 80 characters", field="display_name")
+    personal = tuple(
+        part
+        for part in (name, phone_e164 and phone_e164[-8:], email_norm and email_norm.split("@")[0])
+        if part
+    )
+    strength = require_strong(password, personal=personal)
+    return phone_e164, email_norm, strength.score
+
+
+def do_register(
+    deps: IdentityDeps,
+    *,
+    phone: str | None,
+    email: str | None,
+    password: str,
+    display_name: str,
+    locale: str,
+    ctx: RequestContext,
+    role: Role = Role.CUSTOMER,
+    actor: User | None = None,
+) -> User:
+    """Create a user (customers sign up themselves; staff are made by an admin)."""
+    if role is not Role.CUSTOMER:
+        if actor is None:
+            raise ValidationError("staff accounts are created by an administrator")
+        authorize(actor.role, Permission.MANAGE_STAFF)
+    phone_e164, email_norm, score = check_registration(
+        phone=phone, email=email, password=password, display_name=display_name, locale=locale
+    )
+    password_hash = deps.passwords.hash(password)
+    # The edge proxy's GeoIP country, else the phone's, else China (the first market).
+    country = ctx.country or (
+        phonenumbers.region_code_for_number(phonenumbers.parse(phone_e164))
+        if phone_e164
+        else "CN"
+    )
+
+    def work(conn: Connection) -> User:
+        if store.login_taken(conn, phone=phone_e164, email=email_norm):
+            raise LoginTaken("this phone number or email is already registered; try logging in")
+        now = deps.clock.now()
+        user_id = uuid.uuid4()
+        conn.execute(
+            insert(t.users).values(
+                id=user_id,
+                phone=phone_e164,
+                email=email_norm,
+                display_name=display_name.strip(),
+                locale=locale,
+                country=(country or "CN").upper()[:2],
+                role=role.value,
+                status=UserStatus.ACTIVE.value,
+                password_hash=password_hash,
+                password_strength=score,
+                password_changed_at=now,
+                totp_secret=None,
+                totp_enabled=False,
+                totp_last_step=None,
+                kyc_tier=KycTier.I.value,
+                failed_logins=0,
+                created_at=now,
+                version=0,
+            )
+        )
+        user = store.get_user(conn, user_id)
+        deps.audit(
+            conn,
+            "user.registered" if actor is None else "staff.created",
+            actor=actor or user,
+            subject=user,
+            ctx=ctx,
+            after={"role": role.value, "phone": phone_e164, "email": email_norm},
+        )
+        return user
+
+    return deps.transaction(work)
+
+
+def get_me(deps: IdentityDeps, user_id: uuid.UUID) -> User:
+    with deps.engine.connect() as conn:
+        return store.get_user(conn, user_id)
+
+
+def do_set_status(
+    deps: IdentityDeps,
+    *,
+    actor: User,
+    user_id: uuid.UUID,
+    status: UserStatus,
+    reason: str,
+    ctx: RequestContext,
+) -> User:
+    """Freeze or unfreeze. A user may freeze themselves; only staff may unfreeze."""
+    if actor.id != user_id or status is not UserStatus.FROZEN:
+        authorize(actor.role, Permission.ACT_ON_CUSTOMERS)
+
+    def work(conn: Connection) -> User:
+        before = store.get_user(conn, user_id, lock=True)
+        if before.status is status:
+            return before
+        store.update_user(conn, user_id, status=status.value)
+        after = store.get_user(conn, user_id)
+        now = deps.clock.now()
+        store.add_security_event(
+            conn, user_id, f"account_{status.value}", {"reason": reason}, ctx.source_ip, now
+        )
+        kind = (
+            AlertKind.ACCOUNT_FROZEN if status is UserStatus.FROZEN else AlertKind.ACCOUNT_UNFROZEN
+        )
+        deps.alert(conn, kind, after, {"reason": reason})
+        deps.audit(
+            conn,
+            f"user.{status.value}",
+            actor=actor,
+            subject=after,
+            ctx=ctx,
+            before={"status": before.status.value},
+            after={"status": status.value},
+            reason=reason,
+        )
+        return after
+
+    return deps.transaction(work)

@@ -1,0 +1,379 @@
+"""Logging in and out, sessions, lockout, and the risk signals of a login."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from walletdesk.core.errors import ValidationError
+from walletdesk.identity import store
+from walletdesk.identity import tables as t
+from walletdesk.identity.contacts import normalise_login
+from walletdesk.identity.deps import IdentityDeps
+from walletdesk.identity.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    TotpInvalid,
+    TotpRequired,
+    Unauthenticated,
+    UserNotFound,
+)
+from walletdesk.identity.model import Principal, RequestContext, User, UserStatus
+from walletdesk.identity.tokens import hash_token, new_token
+from walletdesk.identity.totp import hash_recovery_code, matching_step
+from walletdesk.notify.messages import AlertKind
+
+SESSION_PREFIX = "wds_"
+# Touching last_seen_at on every request would turn every read into a write.
+_LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    token: str  # shown once; only its hash is stored
+    session_id: uuid.UUID
+    expires_at: datetime
+    user: User
+
+
+def _locked(locked_until: datetime) -> AccountLocked:
+    return AccountLocked(
+        "too many failed attempts; try again after the time shown, or reset your password",
+        locked_until=locked_until.isoformat(),
+    )
+
+
+def do_login(
+    deps: IdentityDeps,
+    *,
+    login: str,
+    password: str,
+    totp_code: str | None,
+    recovery_code: str | None,
+    ctx: RequestContext,
+) -> NewSession:
+    """Check the password (and the second factor when on) and open a session."""
+    now = deps.clock.now()
+    source = f"ip:{ctx.source_ip or 'unknown'}"
+    try:
+        kind, value = normalise_login(login)
+    except ValidationError:
+        kind, value = "phone", ""
+    with deps.engine.connect() as conn:
+        throttle = conn.execute(
+            select(t.source_throttle).where(t.source_throttle.c.source == source)
+        ).first()
+        row = store.user_row_by_login(conn, kind, value) if value else None
+    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
+        raise _locked(throttle.locked_until)
+    if row is not None and row.locked_until and row.locked_until > now:
+        raise _locked(row.locked_until)
+    # Always one argon2 verification, so an unknown login takes as long as a known one.
+    password_ok = deps.passwords.verify(row.password_hash if row else None, password)
+    if row is None or not password_ok:
+        _record_failure(deps, row.id if row else None, source, ctx)
+        raise InvalidCredentials("the login or password is not right")
+    if row.totp_enabled:
+        if not totp_code and not recovery_code:
+            raise TotpRequired("enter the 6-digit code from your authenticator app")
+        if not _second_factor_ok(deps, row, totp_code, recovery_code, ctx):
+            _record_failure(deps, row.id, source, ctx)
+            raise TotpInvalid("that code is not right or was already used")
+    return _open_session(deps, row.id, password, ctx)
+
+
+def _second_factor_ok(
+    deps: IdentityDeps,
+    row: Any,
+    totp_code: str | None,
+    recovery_code: str | None,
+    ctx: RequestContext,
+) -> bool:
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> bool:
+        fresh = store.user_row(conn, row.id, lock=True)
+        if totp_code:
+            step = matching_step(fresh.totp_secret, totp_code, now, fresh.totp_last_step)
+            if step is None:
+                return False
+            store.update_user(conn, row.id, totp_last_step=step)
+            return True
+        assert recovery_code is not None
+        used = conn.execute(
+            update(t.recovery_codes)
+            .where(
+                and_(
+                    t.recovery_codes.c.user_id == row.id,
+                    t.recovery_codes.c.code_hash == hash_recovery_code(recovery_code),
+                    t.recovery_codes.c.used_at.is_(None),
+                )
+            )
+            .values(used_at=now)
+        )
+        if used.rowcount != 1:
+            return False
+        user = User.from_row(fresh)
+        remaining = store.unused_recovery_codes(conn, row.id)
+        deps.alert(conn, AlertKind.RECOVERY_CODE_USED, user, {"remaining": remaining})
+        store.add_security_event(
+            conn, row.id, "recovery_code_used", {"remaining": remaining}, ctx.source_ip, now
+        )
+        deps.audit(conn, "recovery_code.used", actor=user, subject=user, ctx=ctx)
+        return True
+
+    return deps.transaction(work)
+
+
+def _record_failure(
+    deps: IdentityDeps, user_id: uuid.UUID | None, source: str, ctx: RequestContext
+) -> None:
+    """Count a failure against the account and the source address; lock past the limit."""
+    settings = deps.settings
+    now = deps.clock.now()
+    window = timedelta(minutes=settings.failure_window_minutes)
+    lock_for = timedelta(minutes=settings.lockout_minutes)
+
+    def work(conn: Connection) -> datetime | None:
+        locked_until: datetime | None = None
+        throttle = conn.execute(
+            select(t.source_throttle).where(t.source_throttle.c.source == source).with_for_update()
+        ).first()
+        if throttle is None or throttle.first_failure_at + window <= now:
+            values = {"failures": 1, "first_failure_at": now, "locked_until": None}
+            if throttle is None:
+                conn.execute(insert(t.source_throttle).values(source=source, **values))
+            else:
+                conn.execute(
+                    update(t.source_throttle)
+                    .where(t.source_throttle.c.source == source)
+                    .values(**values)
+                )
+        else:
+            failures = throttle.failures + 1
+            source_lock = (
+                now + lock_for if failures >= settings.max_failed_logins_per_source else None
+            )
+            conn.execute(
+                update(t.source_throttle)
+                .where(t.source_throttle.c.source == source)
+                .values(failures=failures, locked_until=source_lock)
+            )
+            locked_until = source_lock
+        if user_id is None:
+            return locked_until
+        row = store.user_row(conn, user_id, lock=True)
+        if row.first_failure_at is None or row.first_failure_at + window <= now:
+            failures, first = 1, now
+        else:
+            failures, first = row.failed_logins + 1, row.first_failure_at
+        account_lock = now + lock_for if failures >= settings.max_failed_logins else None
+        store.update_user(
+            conn, user_id, failed_logins=failures, first_failure_at=first, locked_until=account_lock
+        )
+        if account_lock is not None:
+            user = User.from_row(row)
+            deps.alert(conn, AlertKind.ACCOUNT_LOCKED, user, {"until": account_lock.isoformat()})
+            store.add_security_event(
+                conn, user_id, "account_locked", {"failures": failures}, ctx.source_ip, now
+            )
+            deps.audit(conn, "user.locked", actor=None, subject=user, ctx=ctx)
+            return account_lock
+        return locked_until
+
+    locked = deps.transaction(work)
+    if locked is not None:
+        raise _locked(locked)
+
+
+def _open_session(
+    deps: IdentityDeps, user_id: uuid.UUID, password: str, ctx: RequestContext
+) -> NewSession:
+    now = deps.clock.now()
+    token = new_token(SESSION_PREFIX)
+    expires_at = now + timedelta(hours=deps.settings.session_ttl_hours)
+
+    def work(conn: Connection) -> NewSession:
+        row = store.user_row(conn, user_id, lock=True)
+        values: dict[str, Any] = {
+            "failed_logins": 0,
+            "first_failure_at": None,
+            "locked_until": None,
+        }
+        if deps.passwords.needs_rehash(row.password_hash):
+            # Parameters were raised since this hash was made: upgrade it now we know the password.
+            values["password_hash"] = deps.passwords.hash(password)
+        store.update_user(conn, user_id, **values)
+        user = User.from_row(row)
+        session_id = uuid.uuid4()
+        conn.execute(
+            insert(t.sessions).values(
+                id=session_id,
+                user_id=user_id,
+                token_hash=hash_token(token),
+                device_key=ctx.device_key,
+                device_label=ctx.device_label,
+                source_ip=ctx.source_ip,
+                country=ctx.country,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires_at,
+            )
+        )
+        _note_device(deps, conn, user, ctx, now)
+        deps.audit(conn, "session.created", actor=user, subject=user, ctx=ctx)
+        return NewSession(token=token, session_id=session_id, expires_at=expires_at, user=user)
+
+    return deps.transaction(work)
+
+
+def _note_device(
+    deps: IdentityDeps, conn: Connection, user: User, ctx: RequestContext, now: datetime
+) -> None:
+    """New device or new country on login: an alert and a security event."""
+    known = conn.execute(select(t.devices).where(t.devices.c.user_id == user.id)).all()
+    this = next((d for d in known if d.device_key == ctx.device_key), None)
+    countries = {d.last_country for d in known if d.last_country}
+    if this is None:
+        conn.execute(
+            insert(t.devices).values(
+                user_id=user.id,
+                device_key=ctx.device_key,
+                label=ctx.device_label,
+                first_seen_at=now,
+                last_seen_at=now,
+                last_country=ctx.country,
+                # The first device a user ever logs in from is the one they signed up on.
+                trusted=not known,
+            )
+        )
+        if known:
+            params = {
+                "device": ctx.device_label,
+                "ip": ctx.source_ip or "",
+                "time": now.isoformat(),
+            }
+            deps.alert(conn, AlertKind.LOGIN_NEW_DEVICE, user, params)
+            store.add_security_event(conn, user.id, "login_new_device", params, ctx.source_ip, now)
+    else:
+        conn.execute(
+            update(t.devices)
+            .where(and_(t.devices.c.user_id == user.id, t.devices.c.device_key == ctx.device_key))
+            .values(last_seen_at=now, last_country=ctx.country or this.last_country)
+        )
+    if ctx.country and countries and ctx.country not in countries:
+        params = {"country": ctx.country, "device": ctx.device_label, "time": now.isoformat()}
+        deps.alert(conn, AlertKind.LOGIN_NEW_COUNTRY, user, params)
+        store.add_security_event(conn, user.id, "login_new_country", params, ctx.source_ip, now)
+
+
+def authenticate(deps: IdentityDeps, token: str | None) -> Principal:
+    """The principal behind a bearer token, or :class:`Unauthenticated`."""
+    if not token or not token.startswith(SESSION_PREFIX):
+        raise Unauthenticated("log in first")
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        session = conn.execute(
+            select(t.sessions).where(t.sessions.c.token_hash == hash_token(token))
+        ).first()
+        if session is None or session.revoked_at is not None or session.expires_at <= now:
+            raise Unauthenticated("your session has ended; log in again")
+        user = store.get_user(conn, session.user_id)
+    if user.status is UserStatus.CLOSED:
+        raise Unauthenticated("this account is closed")
+    if now - session.last_seen_at > _LAST_SEEN_RESOLUTION:
+        deps.transaction(
+            lambda c: c.execute(
+                update(t.sessions).where(t.sessions.c.id == session.id).values(last_seen_at=now)
+            )
+        )
+    return Principal(user=user, session_id=session.id)
+
+
+def list_sessions(
+    deps: IdentityDeps, user_id: uuid.UUID, current: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.sessions)
+            .where(
+                and_(
+                    t.sessions.c.user_id == user_id,
+                    t.sessions.c.revoked_at.is_(None),
+                    t.sessions.c.expires_at > now,
+                )
+            )
+            .order_by(t.sessions.c.created_at.desc())
+        ).all()
+    return [
+        {
+            "id": str(r.id),
+            "device": r.device_label,
+            "source_ip": r.source_ip,
+            "country": r.country,
+            "created_at": r.created_at.isoformat(),
+            "last_seen_at": r.last_seen_at.isoformat(),
+            "expires_at": r.expires_at.isoformat(),
+            "current": r.id == current,
+        }
+        for r in rows
+    ]
+
+
+def revoke_sessions(
+    conn: Connection,
+    user_id: uuid.UUID,
+    now: datetime,
+    reason: str,
+    *,
+    only: uuid.UUID | None = None,
+    keep: uuid.UUID | None = None,
+) -> int:
+    """Revoke one session (``only``) or all but ``keep``; returns how many."""
+    condition = and_(t.sessions.c.user_id == user_id, t.sessions.c.revoked_at.is_(None))
+    if only is not None:
+        condition = and_(condition, t.sessions.c.id == only)
+    if keep is not None:
+        condition = and_(condition, t.sessions.c.id != keep)
+    result = conn.execute(
+        update(t.sessions).where(condition).values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(result.rowcount)
+
+
+def do_logout(deps: IdentityDeps, principal: Principal, ctx: RequestContext) -> None:
+    def work(conn: Connection) -> None:
+        revoke_sessions(
+            conn, principal.user.id, deps.clock.now(), "logout", only=principal.session_id
+        )
+        deps.audit(conn, "session.ended", actor=principal.user, subject=principal.user, ctx=ctx)
+
+    deps.transaction(work)
+
+
+def do_revoke_session(
+    deps: IdentityDeps, principal: Principal, session_id: uuid.UUID, ctx: RequestContext
+) -> None:
+    """Sign out one device. Another user's session id answers 404, like a missing one."""
+
+    def work(conn: Connection) -> None:
+        count = revoke_sessions(
+            conn, principal.user.id, deps.clock.now(), "revoked", only=session_id
+        )
+        if count != 1:
+            raise UserNotFound("no such session")
+        deps.audit(
+            conn,
+            "session.revoked",
+            actor=principal.user,
+            subject=principal.user,
+            ctx=ctx,
+            after={"session_id": str(session_id)},
+        )
+
+    deps.transaction(work)

@@ -1,0 +1,317 @@
+"""Account-information changes: password, phone, email, bank cards, and KYC tier.
+
+Each change of contact or card needs a step-up token, alerts the old *and* the
+new contact (so a takeover is noticed by the real owner), is audited with
+before/after values, and starts a cooling-off period during which withdrawals to
+a newly added card are held.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from walletdesk.identity import store
+from walletdesk.identity import tables as t
+from walletdesk.identity.authentication import revoke_sessions
+from walletdesk.identity.contacts import mask_email, mask_phone, normalise_email, normalise_phone
+from walletdesk.identity.deps import IdentityDeps
+from walletdesk.identity.errors import CodeInvalid, KycRejected, LoginTaken, UserNotFound
+from walletdesk.identity.kyc_provider import Evidence
+from walletdesk.identity.model import KycTier, Principal, RequestContext, User
+from walletdesk.identity.passwords import require_strong
+from walletdesk.identity.verification import consume_verification
+from walletdesk.notify.messages import AlertKind
+
+# Channels of identity evidence each tier needs (DOMAIN.md §2).
+CHANNELS_FOR_TIER = {KycTier.I: 1, KycTier.II: 3, KycTier.III: 5}
+
+
+def do_change_password(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    current_password: str,
+    new_password: str,
+    ctx: RequestContext,
+) -> None:
+    """Change the password; every other session is signed out."""
+    user = principal.user
+    with deps.engine.connect() as conn:
+        row = store.user_row(conn, user.id)
+    if not deps.passwords.verify(row.password_hash, current_password):
+        raise CodeInvalid("the current password is not right")
+    personal = tuple(p for p in (user.display_name, user.phone, user.email) if p)
+    score = require_strong(new_password, personal=personal).score
+    new_hash = deps.passwords.hash(new_password)
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> None:
+        store.update_user(
+            conn, user.id, password_hash=new_hash, password_strength=score, password_changed_at=now
+        )
+        revoked = revoke_sessions(conn, user.id, now, "password_changed", keep=principal.session_id)
+        deps.alert(conn, AlertKind.PASSWORD_CHANGED, user, {"sessions_ended": revoked})
+        store.add_security_event(conn, user.id, "password_changed", {}, ctx.source_ip, now)
+        deps.audit(conn, "password.changed", actor=user, subject=user, ctx=ctx)
+
+    deps.transaction(work)
+
+
+def do_change_phone(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    phone: str,
+    verification_token: str | None,
+    ctx: RequestContext,
+) -> User:
+    new_phone = normalise_phone(phone)
+    return _change_contact(deps, principal, "phone", new_phone, verification_token, ctx)
+
+
+def do_change_email(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    email: str,
+    verification_token: str | None,
+    ctx: RequestContext,
+) -> User:
+    new_email = normalise_email(email)
+    return _change_contact(deps, principal, "email", new_email, verification_token, ctx)
+
+
+def _change_contact(
+    deps: IdentityDeps,
+    principal: Principal,
+    field: str,
+    value: str,
+    verification_token: str | None,
+    ctx: RequestContext,
+) -> User:
+    user = principal.user
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> User:
+        before = store.get_user(conn, user.id, lock=True)
+        consume_verification(conn, deps, user.id, verification_token, f"{field}.change")
+        old = before.phone if field == "phone" else before.email
+        if old == value:
+            return before
+        taken = store.login_taken(
+            conn,
+            phone=value if field == "phone" else None,
+            email=value if field == "email" else None,
+        )
+        if taken:
+            raise LoginTaken("this contact already belongs to another account")
+        store.update_user(conn, user.id, **{field: value, "last_sensitive_change_at": now})
+        after = store.get_user(conn, user.id)
+        mask = mask_phone if field == "phone" else mask_email
+        params = {"old": mask(old) if old else "", "new": mask(value)}
+        kind = AlertKind.PHONE_CHANGED if field == "phone" else AlertKind.EMAIL_CHANGED
+        # The old contact hears about it too: that is how an owner spots a takeover.
+        if old:
+            deps.alert(
+                conn,
+                kind,
+                after,
+                params,
+                phone=old if field == "phone" else after.phone,
+                email=old if field == "email" else after.email,
+            )
+        deps.alert(conn, kind, after, params)
+        store.add_security_event(conn, user.id, f"{field}_changed", params, ctx.source_ip, now)
+        deps.audit(
+            conn,
+            f"{field}.changed",
+            actor=user,
+            subject=after,
+            ctx=ctx,
+            before={field: old},
+            after={field: value},
+        )
+        return after
+
+    return deps.transaction(work)
+
+
+def card_public(row: Any, now: datetime) -> dict[str, Any]:
+    cooling = row.cooling_off_until
+    return {
+        "id": str(row.id),
+        "last4": row.last4,
+        "brand": row.brand,
+        "bank_name": row.bank_name,
+        "added_at": row.added_at.isoformat(),
+        "cooling_off_until": cooling.isoformat() if cooling else None,
+        "withdrawals_held": bool(cooling and cooling > now),
+    }
+
+
+def list_cards(deps: IdentityDeps, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.cards)
+            .where(and_(t.cards.c.user_id == user_id, t.cards.c.removed_at.is_(None)))
+            .order_by(t.cards.c.added_at)
+        ).all()
+    return [card_public(r, now) for r in rows]
+
+
+def do_add_card(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    number: str,
+    expiry_month: int,
+    expiry_year: int,
+    verification_token: str | None,
+    ctx: RequestContext,
+) -> dict[str, Any]:
+    """Tokenise through the vault; store only token, last four, brand and bank."""
+    user = principal.user
+    token = deps.vault.tokenize(number, expiry_month, expiry_year)
+    now = deps.clock.now()
+    cooling = now + timedelta(hours=deps.settings.cooling_off_hours)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        consume_verification(conn, deps, user.id, verification_token, "card.add")
+        card_id = uuid.uuid4()
+        conn.execute(
+            insert(t.cards).values(
+                id=card_id,
+                user_id=user.id,
+                token=token.token,
+                last4=token.last4,
+                brand=token.brand,
+                bank_name=token.bank_name,
+                added_at=now,
+                cooling_off_until=cooling if deps.settings.cooling_off_hours else None,
+            )
+        )
+        store.update_user(conn, user.id, last_sensitive_change_at=now)
+        params = {
+            "last4": token.last4,
+            "bank": token.bank_name,
+            "hours": deps.settings.cooling_off_hours,
+        }
+        deps.alert(conn, AlertKind.CARD_ADDED, user, params)
+        store.add_security_event(conn, user.id, "card_added", params, ctx.source_ip, now)
+        deps.audit(conn, "card.added", actor=user, subject=user, ctx=ctx, after=params)
+        row = conn.execute(select(t.cards).where(t.cards.c.id == card_id)).one()
+        return card_public(row, now)
+
+    return deps.transaction(work)
+
+
+def do_remove_card(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    card_id: uuid.UUID,
+    verification_token: str | None,
+    ctx: RequestContext,
+) -> None:
+    user = principal.user
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> None:
+        row = conn.execute(
+            select(t.cards).where(
+                and_(
+                    t.cards.c.id == card_id,
+                    t.cards.c.user_id == user.id,
+                    t.cards.c.removed_at.is_(None),
+                )
+            )
+        ).first()
+        if row is None:
+            raise UserNotFound("no such card")
+        consume_verification(conn, deps, user.id, verification_token, "card.remove")
+        conn.execute(update(t.cards).where(t.cards.c.id == card_id).values(removed_at=now))
+        params = {"last4": row.last4, "bank": row.bank_name}
+        deps.alert(conn, AlertKind.CARD_REMOVED, user, params)
+        store.add_security_event(conn, user.id, "card_removed", params, ctx.source_ip, now)
+        deps.audit(conn, "card.removed", actor=user, subject=user, ctx=ctx, before=params)
+
+    deps.transaction(work)
+
+
+def do_submit_kyc(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    requested: KycTier,
+    full_name: str,
+    id_type: str,
+    id_number: str,
+    selfie_provided: bool,
+    ctx: RequestContext,
+) -> dict[str, Any]:
+    """Check identity evidence through the provider; grant the tier its channels allow."""
+    user = principal.user
+    has_card = bool(list_cards(deps, user.id))
+    result = deps.identity_provider.check(
+        Evidence(
+            full_name=full_name,
+            id_type=id_type,
+            id_number=id_number,
+            has_verified_phone=bool(user.phone),
+            has_bank_card=has_card,
+            selfie_provided=selfie_provided,
+        )
+    )
+    if not result.channels:
+        # Nothing could be verified: refuse before anything is recorded.
+        raise KycRejected(
+            "we could not verify these documents; check the name and ID number",
+            reasons=", ".join(result.reasons),
+        )
+    reached = max(
+        (tier for tier, needed in CHANNELS_FOR_TIER.items() if len(result.channels) >= needed),
+        key=lambda tier: tier.rank,
+        default=KycTier.I,
+    )
+    granted = reached if reached.rank <= requested.rank else requested
+    granted = granted if granted.rank > user.kyc_tier.rank else user.kyc_tier
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> dict[str, Any]:
+        conn.execute(
+            insert(t.kyc_checks).values(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                requested_tier=requested.value,
+                granted_tier=granted.value,
+                channels=result.channels,
+                reasons=result.reasons,
+                created_at=now,
+            )
+        )
+        if granted is not user.kyc_tier:
+            store.update_user(conn, user.id, kyc_tier=granted.value)
+            deps.alert(conn, AlertKind.KYC_TIER_CHANGED, user, {"tier": granted.value})
+            deps.audit(
+                conn,
+                "kyc.tier_changed",
+                actor=user,
+                subject=user,
+                ctx=ctx,
+                before={"tier": user.kyc_tier.value},
+                after={"tier": granted.value},
+            )
+        return {
+            "requested_tier": requested.value,
+            "tier": granted.value,
+            "channels": result.channels,
+            "channels_needed": CHANNELS_FOR_TIER[requested],
+            "reasons": result.reasons,
+        }
+
+    return deps.transaction(work)

@@ -1,0 +1,95 @@
+"""Identity errors: each a stable code, mapped to HTTP once by the API layer."""
+
+from __future__ import annotations
+
+from walletdesk.core.errors import Conflict, NotFound, ValidationError, WalletdeskError
+
+
+class Unauthenticated(WalletdeskError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class InvalidCredentials(WalletdeskError):
+    """Wrong login or password; deliberately the same answer for both."""
+
+    code = "invalid_credentials"
+    http_status = 401
+
+
+class TotpRequired(WalletdeskError):
+    code = "totp_required"
+    http_status = 401
+
+
+class TotpInvalid(WalletdeskError):
+    code = "totp_invalid"
+    http_status = 401
+
+
+class AccountLocked(WalletdeskError):
+    """Too many failures; ``locked_until`` (ISO UTC) says when to try again."""
+
+    code = "account_locked"
+    http_status = 423
+
+
+class Forbidden(WalletdeskError):
+    code = "forbidden"
+    http_status = 403
+
+
+class VerificationRequired(WalletdeskError):
+    """A sensitive action needs a fresh step-up verification token."""
+
+    code = "verification_required"
+    http_status = 403
+
+
+class AccountFrozen(WalletdeskError):
+    code = "account_frozen"
+    http_status = 403
+
+
+class PasswordTooWeak(ValidationError):
+    code = "password_too_weak"
+
+
+class PhoneInvalid(ValidationError):
+    code = "phone_invalid"
+
+
+class EmailInvalid(ValidationError):
+    code = "email_invalid"
+
+
+class LoginRequired(ValidationError):
+    code = "login_required"
+
+
+class LoginTaken(Conflict):
+    code = "login_taken"
+
+
+class TotpAlreadyEnabled(Conflict):
+    code = "totp_already_enabled"
+
+
+class TotpNotEnrolled(Conflict):
+    code = "totp_not_enrolled"
+
+
+class CodeInvalid(ValidationError):
+    code = "code_invalid"
+
+
+class CardInvalid(ValidationError):
+    code = "card_invalid"
+
+
+class KycRejected(ValidationError):
+    code = "kyc_rejected"
+
+
+class UserNotFound(NotFound):
+    code = "not_found"

@@ -1,0 +1,358 @@
+"""Step-up verification and TOTP two-factor enrolment.
+
+A sensitive action (change phone or email, add or remove a card, disable 2FA,
+raise a limit) needs a verification token obtained moments before by re-entering
+the password, a TOTP code or an SMS code. The token is single-use, short-lived,
+and stored only as a hash.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from sqlalchemy import Connection, and_, delete, insert, select, update
+
+from walletdesk.core.errors import ValidationError
+from walletdesk.identity import store
+from walletdesk.identity import tables as t
+from walletdesk.identity.deps import IdentityDeps
+from walletdesk.identity.errors import (
+    CodeInvalid,
+    TotpAlreadyEnabled,
+    TotpNotEnrolled,
+    VerificationRequired,
+)
+from walletdesk.identity.model import Principal, RequestContext, User, VerificationMethod
+from walletdesk.identity.tokens import hash_token, new_numeric_code, new_token
+from walletdesk.identity.totp import (
+    hash_recovery_code,
+    matching_step,
+    new_recovery_codes,
+    new_secret,
+    provisioning_uri,
+)
+from walletdesk.notify.messages import AlertKind
+
+VERIFICATION_PREFIX = "wdv_"
+MAX_SMS_ATTEMPTS = 5
+
+
+class NoPhoneOnFile(ValidationError):
+    code = "no_phone_on_file"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    token: str
+    expires_at: datetime
+
+
+def do_send_sms_code(deps: IdentityDeps, principal: Principal, ctx: RequestContext) -> datetime:
+    """Text a one-time code to the phone on file; returns when it expires."""
+    user = principal.user
+    if not user.phone:
+        raise NoPhoneOnFile("add a phone number first, or verify with your password")
+    now = deps.clock.now()
+    code = new_numeric_code()
+    expires_at = now + timedelta(seconds=deps.settings.sms_code_ttl_seconds)
+
+    def work(conn: Connection) -> None:
+        # A new code replaces any earlier one: only the latest text works.
+        conn.execute(
+            delete(t.sms_challenges).where(
+                and_(t.sms_challenges.c.user_id == user.id, t.sms_challenges.c.used_at.is_(None))
+            )
+        )
+        conn.execute(
+            insert(t.sms_challenges).values(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                code_hash=hash_token(code),
+                destination=user.phone,
+                created_at=now,
+                expires_at=expires_at,
+                attempts=0,
+            )
+        )
+        deps.alert(
+            conn,
+            AlertKind.VERIFICATION_CODE,
+            user,
+            {"code": code, "minutes": deps.settings.sms_code_ttl_seconds // 60},
+            phone=user.phone,
+            email=None,
+            use_profile_contacts=False,
+        )
+
+    deps.transaction(work)
+    return expires_at
+
+
+def do_verify(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    method: VerificationMethod,
+    password: str | None,
+    code: str | None,
+    ctx: RequestContext,
+) -> Verification:
+    """Prove presence again; returns a single-use token for one sensitive action."""
+    user = principal.user
+    now = deps.clock.now()
+    if method is VerificationMethod.PASSWORD:
+        with deps.engine.connect() as conn:
+            row = store.user_row(conn, user.id)
+        if not password or not deps.passwords.verify(row.password_hash, password):
+            _note_failed_verification(deps, user, method, ctx)
+            raise CodeInvalid("the password is not right")
+    elif method is VerificationMethod.TOTP:
+        if not user.totp_enabled:
+            raise TotpNotEnrolled("two-factor authentication is not on for this account")
+        if not code or not _consume_totp(deps, user.id, code, now):
+            _note_failed_verification(deps, user, method, ctx)
+            raise CodeInvalid("that code is not right or was already used")
+    elif not code or not _consume_sms(deps, user.id, code, now):
+        _note_failed_verification(deps, user, method, ctx)
+        raise CodeInvalid("that code is not right, has expired, or was already used")
+    token = new_token(VERIFICATION_PREFIX)
+    expires_at = now + timedelta(seconds=deps.settings.verification_ttl_seconds)
+
+    def work(conn: Connection) -> None:
+        conn.execute(
+            insert(t.verifications).values(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                token_hash=hash_token(token),
+                method=method.value,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+
+    deps.transaction(work)
+    return Verification(token=token, expires_at=expires_at)
+
+
+def _note_failed_verification(
+    deps: IdentityDeps, user: User, method: VerificationMethod, ctx: RequestContext
+) -> None:
+    deps.transaction(
+        lambda conn: store.add_security_event(
+            conn,
+            user.id,
+            "verification_failed",
+            {"method": method.value},
+            ctx.source_ip,
+            deps.clock.now(),
+        )
+    )
+
+
+def _consume_totp(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime) -> bool:
+    def work(conn: Connection) -> bool:
+        row = store.user_row(conn, user_id, lock=True)
+        step = matching_step(row.totp_secret, code, now, row.totp_last_step)
+        if step is None:
+            return False
+        store.update_user(conn, user_id, totp_last_step=step)
+        return True
+
+    return deps.transaction(work)
+
+
+def _consume_sms(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime) -> bool:
+    def work(conn: Connection) -> bool:
+        challenge = conn.execute(
+            select(t.sms_challenges)
+            .where(
+                and_(t.sms_challenges.c.user_id == user_id, t.sms_challenges.c.used_at.is_(None))
+            )
+            .order_by(t.sms_challenges.c.created_at.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if challenge is None or challenge.expires_at <= now:
+            return False
+        if challenge.attempts >= MAX_SMS_ATTEMPTS:
+            return False
+        if hash_token(code.strip()) != challenge.code_hash:
+            conn.execute(
+                update(t.sms_challenges)
+                .where(t.sms_challenges.c.id == challenge.id)
+                .values(attempts=challenge.attempts + 1)
+            )
+            return False
+        conn.execute(
+            update(t.sms_challenges)
+            .where(t.sms_challenges.c.id == challenge.id)
+            .values(used_at=now)
+        )
+        return True
+
+    return deps.transaction(work)
+
+
+def consume_verification(
+    conn: Connection, deps: IdentityDeps, user_id: uuid.UUID, token: str | None, purpose: str
+) -> None:
+    """Spend a step-up token inside the sensitive action's own transaction.
+
+    If the action then fails, the transaction rolls back and the token is unspent.
+    """
+    if not token:
+        raise VerificationRequired("confirm it's you first (password, authenticator or SMS code)")
+    now = deps.clock.now()
+    result = conn.execute(
+        update(t.verifications)
+        .where(
+            and_(
+                t.verifications.c.token_hash == hash_token(token),
+                t.verifications.c.user_id == user_id,
+                t.verifications.c.used_at.is_(None),
+                t.verifications.c.expires_at > now,
+            )
+        )
+        .values(used_at=now, used_for=purpose)
+    )
+    if result.rowcount != 1:
+        raise VerificationRequired(
+            "that confirmation has expired or was already used; confirm it's you again"
+        )
+
+
+# -- TOTP enrolment ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    secret: str
+    otpauth_uri: str
+
+
+def do_start_totp(deps: IdentityDeps, principal: Principal) -> TotpEnrolment:
+    user = principal.user
+    if user.totp_enabled:
+        raise TotpAlreadyEnabled("two-factor authentication is already on")
+    secret = new_secret()
+    deps.transaction(lambda conn: store.update_user(conn, user.id, totp_secret=secret))
+    label = user.email or user.phone or str(user.id)
+    return TotpEnrolment(secret, provisioning_uri(secret, label, deps.settings.totp_issuer))
+
+
+def totp_qr_svg(deps: IdentityDeps, principal: Principal) -> str:
+    """The pending enrolment's otpauth URI as an SVG QR code, for phones to scan."""
+    with deps.engine.connect() as conn:
+        row = store.user_row(conn, principal.user.id)
+    if not row.totp_secret or row.totp_enabled:
+        raise TotpNotEnrolled("start two-factor set-up first")
+    label = row.email or row.phone or str(row.id)
+    uri = provisioning_uri(row.totp_secret, label, deps.settings.totp_issuer)
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", scale=4)
+    return buffer.getvalue().decode()
+
+
+def do_confirm_totp(
+    deps: IdentityDeps, principal: Principal, code: str, ctx: RequestContext
+) -> list[str]:
+    """Turn 2FA on once the user proves their app works; returns ten recovery codes."""
+    user = principal.user
+    now = deps.clock.now()
+    codes = new_recovery_codes()
+
+    def work(conn: Connection) -> None:
+        row = store.user_row(conn, user.id, lock=True)
+        if row.totp_enabled:
+            raise TotpAlreadyEnabled("two-factor authentication is already on")
+        if not row.totp_secret:
+            raise TotpNotEnrolled("start two-factor set-up first")
+        step = matching_step(row.totp_secret, code, now, row.totp_last_step)
+        if step is None:
+            raise CodeInvalid("that code is not right; check your phone's time and try again")
+        store.update_user(conn, user.id, totp_enabled=True, totp_last_step=step)
+        _replace_recovery_codes(conn, user.id, codes, now)
+        fresh = store.get_user(conn, user.id)
+        deps.alert(conn, AlertKind.TOTP_ENABLED, fresh)
+        store.add_security_event(conn, user.id, "totp_enabled", {}, ctx.source_ip, now)
+        deps.audit(
+            conn,
+            "totp.enabled",
+            actor=user,
+            subject=fresh,
+            ctx=ctx,
+            before={"totp_enabled": False},
+            after={"totp_enabled": True},
+        )
+
+    deps.transaction(work)
+    return codes
+
+
+def _replace_recovery_codes(
+    conn: Connection, user_id: uuid.UUID, codes: list[str], now: datetime
+) -> None:
+    conn.execute(delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user_id))
+    conn.execute(
+        insert(t.recovery_codes),
+        [
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "code_hash": hash_recovery_code(c),
+                "created_at": now,
+            }
+            for c in codes
+        ],
+    )
+
+
+def do_disable_totp(
+    deps: IdentityDeps, principal: Principal, verification_token: str | None, ctx: RequestContext
+) -> None:
+    user = principal.user
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> None:
+        row = store.user_row(conn, user.id, lock=True)
+        if not row.totp_enabled:
+            raise TotpNotEnrolled("two-factor authentication is not on")
+        consume_verification(conn, deps, user.id, verification_token, "totp.disable")
+        store.update_user(conn, user.id, totp_enabled=False, totp_secret=None, totp_last_step=None)
+        conn.execute(delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user.id))
+        fresh = store.get_user(conn, user.id)
+        deps.alert(conn, AlertKind.TOTP_DISABLED, fresh)
+        store.add_security_event(conn, user.id, "totp_disabled", {}, ctx.source_ip, now)
+        deps.audit(
+            conn,
+            "totp.disabled",
+            actor=user,
+            subject=fresh,
+            ctx=ctx,
+            before={"totp_enabled": True},
+            after={"totp_enabled": False},
+        )
+
+    deps.transaction(work)
+
+
+def do_regenerate_recovery_codes(
+    deps: IdentityDeps, principal: Principal, verification_token: str | None, ctx: RequestContext
+) -> list[str]:
+    user = principal.user
+    now = deps.clock.now()
+    codes = new_recovery_codes()
+
+    def work(conn: Connection) -> None:
+        if not store.user_row(conn, user.id, lock=True).totp_enabled:
+            raise TotpNotEnrolled("two-factor authentication is not on")
+        consume_verification(conn, deps, user.id, verification_token, "recovery_codes.regenerate")
+        _replace_recovery_codes(conn, user.id, codes, now)
+        deps.audit(conn, "recovery_codes.regenerated", actor=user, subject=user, ctx=ctx)
+
+    deps.transaction(work)
+    return codes

@@ -1,0 +1,356 @@
+# Chinese text uses full-width punctuation on purpose; RUF001 would have it ASCII.
+# ruff: noqa: RUF001
+"""The words of every alert, in ``en`` and ``zh-CN``.
+
+Data only, keyed by alert kind value, then by the value of the kind's variant
+parameter (``""`` for kinds with one text, and the fallback for a variant value
+with no text of its own). Templates use :meth:`str.format`
+placeholders; both languages of one entry must use the same placeholders (a
+test checks). Which kinds have variants, footers and categories is decided in
+:mod:`walletdesk.notify.messages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """One alert's title and body templates, per locale."""
+
+    title: Mapping[str, str]
+    body: Mapping[str, str]
+
+
+def _texts(en_title: str, en_body: str, zh_title: str, zh_body: str) -> Texts:
+    return Texts(title={"en": en_title, "zh-CN": zh_title}, body={"en": en_body, "zh-CN": zh_body})
+
+
+# Appended to security alerts: the first thing a person needs when it was not them.
+SECURITY_FOOTER = {
+    "en": (
+        "If this wasn't you, change your password now and contact walletdesk support "
+        "from Help in the app. walletdesk will never ask for your password or "
+        "verification codes by phone, SMS, email or chat."
+    ),
+    "zh-CN": (
+        "如果这不是您本人的操作，请立即修改密码，并通过 App 内的“帮助”联系 walletdesk 客服。"
+        "walletdesk 绝不会通过电话、短信、邮件或聊天向您索要密码或验证码。"
+    ),
+}
+
+# Account alerts are what scammers imitate ("your account is frozen, call us").
+ACCOUNT_FOOTER = {
+    "en": (
+        "If you didn't expect this, contact walletdesk support from Help in the app. "
+        "walletdesk will never ask for your password or verification codes."
+    ),
+    "zh-CN": (
+        "如有疑问，请通过 App 内的“帮助”联系 walletdesk 客服。"
+        "walletdesk 绝不会向您索要密码或验证码。"
+    ),
+}
+
+
+TEXTS: Mapping[str, Mapping[str, Texts]] = {
+    "login_new_device": {
+        "": _texts(
+            "New sign-in on {device}",
+            "Your walletdesk account was signed in on {device} at {time}. "
+            "If this was you, you don't need to do anything.",
+            "新设备登录：{device}",
+            "您的 walletdesk 账户于 {time} 在 {device} 上登录。如果是您本人操作，无需处理。",
+        )
+    },
+    "login_new_country": {
+        "": _texts(
+            "Sign-in from a new country: {country}",
+            "Your walletdesk account was signed in from {country} at {time}, a country "
+            "you haven't signed in from before. If you're travelling and this was you, "
+            "you don't need to do anything.",
+            "新的国家或地区登录：{country}",
+            "您的 walletdesk 账户于 {time} 在{country}登录，这是您首次在该国家或地区登录。"
+            "如果是您本人（例如正在出行），无需处理。",
+        )
+    },
+    "password_changed": {
+        "": _texts(
+            "Your password was changed",
+            "The password for your walletdesk account was changed at {time}. "
+            "If you made this change, you don't need to do anything.",
+            "您的密码已修改",
+            "您的 walletdesk 账户密码已于 {time} 修改。如果是您本人操作，无需处理。",
+        )
+    },
+    "phone_changed": {
+        "": _texts(
+            "Your phone number was changed",
+            "The phone number on your walletdesk account was changed to {new} "
+            "at {time}. Verification codes will now go to the new number.",
+            "您的手机号已更换",
+            "您的 walletdesk 账户绑定的手机号已于 {time} 更换为 {new}，此后验证码将发送到新号码。",
+        )
+    },
+    "email_changed": {
+        "": _texts(
+            "Your email address was changed",
+            "The email address on your walletdesk account was changed to {new} at {time}.",
+            "您的邮箱已更换",
+            "您的 walletdesk 账户绑定的邮箱已于 {time} 更换为 {new}。",
+        )
+    },
+    "card_added": {
+        "": _texts(
+            "A card was added to your wallet",
+            "A card ending in {last4} was added to your walletdesk wallet at {time}. "
+            "If you didn't add it, remove it under Settings > Cards.",
+            "钱包已添加银行卡",
+            "尾号 {last4} 的银行卡已于 {time} 添加到您的 walletdesk 钱包。"
+            "如非本人添加，请在“设置 > 银行卡”中将其移除。",
+        )
+    },
+    "card_removed": {
+        "": _texts(
+            "A card was removed from your wallet",
+            "The card ending in {last4} was removed from your walletdesk wallet at {time}.",
+            "钱包已移除银行卡",
+            "尾号 {last4} 的银行卡已于 {time} 从您的 walletdesk 钱包移除。",
+        )
+    },
+    "totp_enabled": {
+        "": _texts(
+            "Two-step verification is on",
+            "Two-step verification with an authenticator app was turned on for your "
+            "account at {time}. From now on, signing in needs a code from that app. "
+            "Keep your recovery codes somewhere safe.",
+            "两步验证已开启",
+            "您的账户已于 {time} 开启身份验证器 App 两步验证，此后登录需要输入该 App "
+            "生成的验证码。请妥善保管恢复码。",
+        )
+    },
+    "totp_disabled": {
+        "": _texts(
+            "Two-step verification is off",
+            "Two-step verification was turned off for your account at {time}. Your "
+            "account is now protected by your password alone; we recommend turning it "
+            "back on under Settings > Security.",
+            "两步验证已关闭",
+            "您的账户已于 {time} 关闭两步验证，目前仅靠密码保护。建议在“设置 > 安全”中重新开启。",
+        )
+    },
+    "recovery_code_used": {
+        "": _texts(
+            "A recovery code was used",
+            "A recovery code was used to sign in to your account at {time}. You have "
+            "{remaining} recovery codes left; you can make new ones under "
+            "Settings > Security.",
+            "恢复码已被使用",
+            "您的账户于 {time} 使用恢复码登录。您还剩 {remaining} 个恢复码，"
+            "可在“设置 > 安全”中重新生成。",
+        )
+    },
+    "account_locked": {
+        "": _texts(
+            "Your account is locked for now",
+            "After several unsuccessful sign-in attempts, we've locked your walletdesk "
+            "account until {until} to protect it. You can try again after that, or reset "
+            "your password now.",
+            "账户已临时锁定",
+            "由于多次登录失败，为保护您的账户安全，我们已将您的 walletdesk 账户锁定至 "
+            "{until}。之后可再次尝试，也可以立即重置密码。",
+        )
+    },
+    "account_frozen": {
+        # Any other reason (staff write free text, which is not shown to the user).
+        "": _texts(
+            "Your account is frozen",
+            "Your walletdesk account has been frozen. While it's frozen, no money can be "
+            "sent, paid or withdrawn, and your balance stays safe. If you froze it "
+            "yourself, you can ask to unfreeze it from Help in the app; otherwise we'll "
+            "contact you in the app.",
+            "账户已冻结",
+            "您的 walletdesk 账户已被冻结。冻结期间无法转账、付款或提现，您的余额安全不受影响。"
+            "如果是您本人冻结的，可在 App 内的“帮助”中申请解冻；否则我们会在 App 内联系您。",
+        ),
+        "user_request": _texts(
+            "Your account is frozen",
+            "As you asked, your walletdesk account has been frozen. While it's "
+            "frozen, no money can be sent, paid or withdrawn. You can unfreeze it "
+            "from Help in the app after confirming it's you.",
+            "账户已冻结",
+            "已按您的要求冻结您的 walletdesk 账户。冻结期间无法转账、付款或提现。"
+            "完成身份验证后，可在 App 内的“帮助”中解冻。",
+        ),
+        "security_review": _texts(
+            "Your account is frozen",
+            "We've frozen your walletdesk account while we check some unusual "
+            "activity. While it's frozen, no money can be sent, paid or withdrawn, "
+            "and your balance stays safe. We'll contact you in the app.",
+            "账户已冻结",
+            "我们发现您的账户有异常活动，已暂时冻结您的 walletdesk 账户以便核查。"
+            "冻结期间无法转账、付款或提现，您的余额安全不受影响。我们会在 App 内联系您。",
+        ),
+        "compliance_review": _texts(
+            "Your account is frozen",
+            "Your walletdesk account has been frozen while we complete a required "
+            "review. While it's frozen, no money can be sent, paid or withdrawn, "
+            "and your balance stays safe. We'll tell you in the app if we need "
+            "anything from you.",
+            "账户已冻结",
+            "为完成必要的合规审核，您的 walletdesk 账户已被冻结。冻结期间无法转账、"
+            "付款或提现，您的余额安全不受影响。如需您提供资料，我们会在 App 内通知您。",
+        ),
+    },
+    "account_unfrozen": {
+        "": _texts(
+            "Your account is active again",
+            "Your walletdesk account has been unfrozen. You can send, pay and withdraw "
+            "money as usual.",
+            "账户已解冻",
+            "您的 walletdesk 账户已解冻，可以正常转账、付款和提现。",
+        )
+    },
+    "verification_code": {
+        "": _texts(
+            "Your walletdesk verification code",
+            "{code} is your walletdesk verification code. It expires in {minutes} "
+            "minutes. Never share it with anyone: walletdesk staff will never ask for "
+            "it. If you didn't ask for this code, change your password now.",
+            "walletdesk 验证码",
+            "{code} 是您的 walletdesk 验证码，{minutes} 分钟内有效。请勿将验证码告诉任何人，"
+            "walletdesk 工作人员绝不会向您索要。如非本人操作，请立即修改密码。",
+        )
+    },
+    "transaction": {
+        "in": _texts(
+            "You received {currency} {amount}",
+            "{counterparty} sent you {currency} {amount}. It's in your walletdesk "
+            "balance now. If someone asks you to send it back because it was a "
+            "mistake, contact walletdesk support instead of sending money yourself.",
+            "收款 {currency} {amount}",
+            "{counterparty} 向您转入 {currency} {amount}，已存入您的 walletdesk 余额。"
+            "如有人声称转错账并要求您退回，请勿自行转账，请联系 walletdesk 客服处理。",
+        ),
+        "out": _texts(
+            "You paid {currency} {amount}",
+            "You sent {currency} {amount} to {counterparty}. If you don't recognise "
+            "this payment, contact walletdesk support from Help in the app right away.",
+            "付款 {currency} {amount}",
+            "您已向 {counterparty} 支付 {currency} {amount}。如不认识这笔付款，"
+            "请立即通过 App 内的“帮助”联系 walletdesk 客服。",
+        ),
+    },
+    "limit_changed": {
+        "daily": _texts(
+            "Your payment limit changed",
+            "Your daily payment limit is now {currency} {amount}.",
+            "支付限额已调整",
+            "您的每日支付限额已调整为 {currency} {amount}。",
+        ),
+        "monthly": _texts(
+            "Your payment limit changed",
+            "Your monthly payment limit is now {currency} {amount}.",
+            "支付限额已调整",
+            "您的每月支付限额已调整为 {currency} {amount}。",
+        ),
+        "per_payment": _texts(
+            "Your payment limit changed",
+            "Your limit for a single payment is now {currency} {amount}.",
+            "支付限额已调整",
+            "您的单笔支付限额已调整为 {currency} {amount}。",
+        ),
+    },
+    "refund_status": {
+        "requested": _texts(
+            "Refund requested",
+            "We've received your request for a refund of {currency} {amount} from "
+            "{merchant}. We'll let you know when there's news.",
+            "已提交退款申请",
+            "我们已收到您向 {merchant} 申请的 {currency} {amount} 退款，有进展时会通知您。",
+        ),
+        "approved": _texts(
+            "Refund approved",
+            "Your refund of {currency} {amount} from {merchant} was approved. The "
+            "money will be back in your walletdesk balance soon.",
+            "退款已通过",
+            "您向 {merchant} 申请的 {currency} {amount} 退款已通过，"
+            "款项将很快退回您的 walletdesk 余额。",
+        ),
+        "rejected": _texts(
+            "Refund not approved",
+            "Your request for a refund of {currency} {amount} from {merchant} was "
+            "not approved. You can see why and ask for a review in Help in the app.",
+            "退款未通过",
+            "您向 {merchant} 申请的 {currency} {amount} 退款未通过。"
+            "您可以在 App 内的“帮助”中查看原因并申请复核。",
+        ),
+        "completed": _texts(
+            "Refund completed",
+            "{currency} {amount} from {merchant} has been refunded to your walletdesk balance.",
+            "退款已到账",
+            "{merchant} 的 {currency} {amount} 退款已退回您的 walletdesk 余额。",
+        ),
+    },
+    "payment_failed": {
+        "insufficient_funds": _texts(
+            "Payment didn't go through",
+            "Your payment of {currency} {amount} to {merchant} didn't go through "
+            "because your balance was too low. No money was taken. Top up and try "
+            "again.",
+            "付款未成功",
+            "您向 {merchant} 支付的 {currency} {amount} 未成功：余额不足，未扣款。请充值后重试。",
+        ),
+        "limit_exceeded": _texts(
+            "Payment didn't go through",
+            "Your payment of {currency} {amount} to {merchant} didn't go through "
+            "because it is over your payment limit. No money was taken. You can see "
+            "your limits or ask to change them under Settings > Limits.",
+            "付款未成功",
+            "您向 {merchant} 支付的 {currency} {amount} 未成功：超出支付限额，未扣款。"
+            "可在“设置 > 限额”中查看或申请调整限额。",
+        ),
+        "declined": _texts(
+            "Payment didn't go through",
+            "Your payment of {currency} {amount} to {merchant} was declined. No "
+            "money was taken. If you need help, contact walletdesk support from "
+            "Help in the app.",
+            "付款未成功",
+            "您向 {merchant} 支付的 {currency} {amount} 被拒绝，未扣款。"
+            "如需帮助，请通过 App 内的“帮助”联系 walletdesk 客服。",
+        ),
+    },
+    "kyc_tier_changed": {
+        "": _texts(
+            "Your verification level changed",
+            "Your walletdesk account is now at verification level {tier}. Your limits "
+            "have been updated to match; you can see them under Settings > Limits.",
+            "认证等级已变更",
+            "您的 walletdesk 账户认证等级已变更为 {tier} 级，相应限额已同步更新，"
+            "可在“设置 > 限额”中查看。",
+        )
+    },
+    "security_event": {
+        "suspicious_sign_in_blocked": _texts(
+            "We blocked a suspicious sign-in",
+            "We blocked a suspicious attempt to sign in to your walletdesk account "
+            "at {time}. Your account is safe.",
+            "已拦截可疑登录",
+            "我们已于 {time} 拦截了一次对您 walletdesk 账户的可疑登录尝试，您的账户安全。",
+        ),
+        "password_reset_requested": _texts(
+            "Password reset requested",
+            "Someone asked to reset the password for your walletdesk account at "
+            "{time}. If it was you, follow the steps we sent.",
+            "收到密码重置申请",
+            "有人于 {time} 申请重置您的 walletdesk 账户密码。如果是您本人，请按收到的说明操作。",
+        ),
+        "signed_out_everywhere": _texts(
+            "Signed out on all devices",
+            "Your walletdesk account was signed out on all devices at {time}.",
+            "已在所有设备上退出登录",
+            "您的 walletdesk 账户已于 {time} 在所有设备上退出登录。",
+        ),
+    },
+}

@@ -1,0 +1,1 @@
+"""Audit log tests (a package, so its conftest never shadows another directory's)."""

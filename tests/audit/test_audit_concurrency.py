@@ -1,0 +1,51 @@
+"""Real threads appending at once still build one gapless, valid chain."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine
+
+from walletdesk.audit import tables as t
+from walletdesk.audit.verify import verify_chain
+from walletdesk.core.clock import FakeClock
+
+from .audit_world import append, raw_log
+
+THREADS = 8
+APPENDS_PER_THREAD = 15
+
+
+def test_concurrent_appends_from_eight_threads_form_one_valid_chain(
+    engine: Engine, clock: FakeClock
+) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def worker(number: int) -> None:
+        try:
+            start.wait()
+            for n in range(APPENDS_PER_THREAD):
+                append(engine, clock, subject_id=f"thread_{number}_{n}")
+        except BaseException as exc:  # surfaced to the main thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    assert errors == []
+    assert not any(thread.is_alive() for thread in threads)
+    total = THREADS * APPENDS_PER_THREAD
+    report = verify_chain(engine, chunk_size=50)
+    assert report.ok, report.problems
+    assert (report.records_checked, report.head_seq) == (total, total)
+    seq_column = list(t.audit_log.columns).index(t.audit_log.c.seq)
+    subject_column = list(t.audit_log.columns).index(t.audit_log.c.subject_id)
+    rows = raw_log(engine)
+    assert [row[seq_column] for row in rows] == list(range(1, total + 1))
+    assert {row[subject_column] for row in rows} == {
+        f"thread_{number}_{n}" for number in range(THREADS) for n in range(APPENDS_PER_THREAD)
+    }
