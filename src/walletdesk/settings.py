@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,3 +44,29 @@ class Settings(BaseSettings):
     # After a phone/email/card change, withdrawals to newly added cards wait this long.
     cooling_off_hours: int = Field(default=24, ge=0)
     totp_issuer: str = "walletdesk"
+
+    # -- notifications -------------------------------------------------------------
+    # "stored" keeps every email in notify_messages (the local twin: demo, tests);
+    # "smtp" hands them to the SMTP server below. SMS always uses its twin for now.
+    email_backend: Literal["stored", "smtp"] = "stored"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # STARTTLS on the submission port; turn off only for a relay on localhost.
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # The From header, e.g. "walletdesk <no-reply@example.com>".
+    smtp_sender: str | None = None
+    # Seconds allowed for connecting and for each SMTP exchange; a dead mail server
+    # delays one delivery attempt by at most this much per step, never the worker.
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    # Failed deliveries of one alert before it is marked dead (with backoff between).
+    notify_max_attempts: int = Field(default=8, ge=1)
+    # Seconds between outbox passes when the previous pass found no full batch.
+    notify_interval_seconds: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_server_and_a_sender(self) -> Self:
+        if self.email_backend == "smtp" and not (self.smtp_host and self.smtp_sender):
+            raise ValueError("email_backend 'smtp' needs smtp_host and smtp_sender")
+        return self

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from api_world import STRONG, enable_totp, sign_up, totp_now
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from conftest import STRONG, Customer, sign_up, totp_now
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import tables as t
@@ -189,22 +189,6 @@ def test_an_expired_session_is_refused(client: TestClient, clock: FakeClock) -> 
 
 
 # -- TOTP -----------------------------------------------------------------------------
-
-
-def enable_totp(me: Customer, clock: FakeClock) -> list[str]:
-    started = me.post("/api/v1/me/2fa/totp")
-    assert started.status_code == 201
-    me.totp_secret = started.json()["secret"]
-    assert started.json()["otpauth_uri"].startswith("otpauth://totp/")
-    qr = me.get("/api/v1/me/2fa/totp/qr.svg")
-    assert qr.status_code == 200
-    assert qr.text.lstrip().startswith("<?xml") or "<svg" in qr.text
-    confirmed = me.post(
-        "/api/v1/me/2fa/totp/confirm", json={"code": totp_now(me.totp_secret, clock)}
-    )
-    assert confirmed.status_code == 200, confirmed.json()
-    codes: list[str] = confirmed.json()["recovery_codes"]
-    return codes
 
 
 def test_totp_login_accepts_one_step_of_skew_and_refuses_a_replayed_code(

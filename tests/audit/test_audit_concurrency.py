@@ -49,3 +49,33 @@ def test_concurrent_appends_from_eight_threads_form_one_valid_chain(
     assert {row[subject_column] for row in rows} == {
         f"thread_{number}_{n}" for number in range(THREADS) for n in range(APPENDS_PER_THREAD)
     }
+
+
+def test_verifying_while_appends_continue_never_reports_tampering(
+    engine: Engine, clock: FakeClock
+) -> None:
+    append(engine, clock)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            while not stop.is_set():
+                append(engine, clock)
+        except BaseException as exc:  # surfaced to the main thread below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer) for _ in range(3)]
+    for thread in writers:
+        thread.start()
+    try:
+        reports = [verify_chain(engine, chunk_size=3) for _ in range(10)]
+    finally:
+        stop.set()
+        for thread in writers:
+            thread.join(timeout=300)
+
+    assert errors == []
+    assert [report.problems for report in reports] == [[]] * 10
+    assert all(report.records_checked == report.head_seq for report in reports)
+    assert verify_chain(engine).ok

@@ -90,13 +90,13 @@ def test_a_zh_cn_user_gets_the_alert_in_chinese_everywhere(
     dispatcher.run_once()
 
     [alert] = inbox_of(engine, ALICE)
-    assert alert.title == "新设备登录：Pixel 8"  # noqa: RUF001
+    assert alert.title == "新设备登录：Pixel 8"
     assert alert.body.startswith(
         "您的 walletdesk 账户于 2026年1月1日 08:30 UTC 在 Pixel 8 上登录。"
-        "如果是您本人操作，无需处理。如果这不是您本人的操作，请立即修改密码"  # noqa: RUF001
+        "如果是您本人操作，无需处理。如果这不是您本人的操作，请立即修改密码"
     )
     assert "walletdesk 绝不会通过电话、短信、邮件或聊天向您索要密码或验证码" in alert.body
-    assert email_twin.messages_to(ALICE_EMAIL)[0].subject == "新设备登录：Pixel 8"  # noqa: RUF001
+    assert email_twin.messages_to(ALICE_EMAIL)[0].subject == "新设备登录：Pixel 8"
     assert sms_twin.messages_to(ALICE_PHONE)[0].body == f"【walletdesk】{alert.body}"
 
 

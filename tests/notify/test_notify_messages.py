@@ -105,7 +105,7 @@ def test_a_transaction_alert_reads_naturally_in_chinese() -> None:
     title, body = render(AlertKind.TRANSACTION, "zh-CN", params)
     assert title == "付款 CNY 88.00"
     assert body == (
-        "您已向 王芳 支付 CNY 88.00。如不认识这笔付款，"  # noqa: RUF001
+        "您已向 王芳 支付 CNY 88.00。如不认识这笔付款，"
         "请立即通过 App 内的“帮助”联系 walletdesk 客服。"
     )
 

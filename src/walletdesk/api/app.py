@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse
 
 from walletdesk import __version__
 from walletdesk.api import problems
-from walletdesk.api.routes import alerts, health, identity
+from walletdesk.api.idempotency import IdempotencyMiddleware
+from walletdesk.api.routes import alerts, health, identity, payments, wallet
 from walletdesk.bootstrap import Container
 
 
@@ -34,6 +35,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(identity.router)
     app.include_router(alerts.router)
+    app.include_router(wallet.router)
+    app.include_router(payments.router)
+    app.add_middleware(IdempotencyMiddleware)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

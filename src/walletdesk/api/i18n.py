@@ -47,6 +47,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "系统出现问题，请稍后再试。",
     },
     "title.internal_error": {"en": "Internal error", "zh-CN": "内部错误"},
+    "conflict": {
+        "en": "This clashes with the current state of your account; refresh and try again.",
+        "zh-CN": "该操作与账户当前状态冲突，请刷新后重试。",
+    },
+    "title.conflict": {"en": "Conflict", "zh-CN": "冲突"},
+    # -- notifications ------------------------------------------------------------
+    "security_alerts_required": {
+        "en": "Security alerts always go to your in-app inbox, so you can see what happened "
+        "even if someone takes over your phone or email. You can still turn off their "
+        "email or SMS copies.",
+        "zh-CN": "安全提醒始终会发送到应用内消息中心，即使手机或邮箱被他人控制，您也能看到账户发生了什么。"
+        "您仍可关闭其邮件或短信通知。",
+    },
+    "title.security_alerts_required": {
+        "en": "Security alerts stay on",
+        "zh-CN": "安全提醒无法关闭",
+    },
+    "preference_not_adjustable": {
+        "en": "Verification codes are sent only to where you asked for them; there is "
+        "nothing to switch.",
+        "zh-CN": "验证码只会发送到您申请时指定的手机号或邮箱，无需也无法设置。",
+    },
+    "title.preference_not_adjustable": {"en": "Not adjustable", "zh-CN": "无法设置"},
+    "outbox_error": {
+        "en": "A notification could not be processed; it will be retried.",
+        "zh-CN": "通知处理失败，系统将自动重试。",
+    },
+    "title.outbox_error": {"en": "Notification error", "zh-CN": "通知错误"},
+    "delivery_failed": {
+        "en": "A message could not be delivered right now; it will be retried.",
+        "zh-CN": "消息暂时无法送达，系统将自动重试。",
+    },
+    "title.delivery_failed": {"en": "Delivery failed", "zh-CN": "发送失败"},
 }
 
 

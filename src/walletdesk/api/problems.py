@@ -28,9 +28,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WalletdeskError)
     async def _walletdesk_error(request: Request, exc: WalletdeskError) -> JSONResponse:
         locale = request_locale(request)
-        detail = translate(exc.code, locale, default=exc.detail, **exc.params)
+        extra: dict[str, object] = {}
+        failure = getattr(exc, "failure", None)
+        if isinstance(failure, dict):
+            # Money refusals carry the failure taxonomy's entry: the same words as a payment.
+            extra["failure"] = failure
+            detail = str(failure["message"])
+        else:
+            detail = translate(exc.code, locale, default=exc.detail, **exc.params)
         title = translate(f"title.{exc.code}", locale, default=exc.code.replace("_", " "))
-        return problem(exc.http_status, exc.code, title, detail)
+        return problem(exc.http_status, exc.code, title, detail, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Insert, Row, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from walletdesk.audit import tables as t
@@ -222,15 +222,19 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
 
 
 def _create_head(conn: Connection) -> None:
-    # Starting a fresh chain over existing rows would hide whatever removed the
-    # head; refuse, and let `walletdesk audit verify` say what is wrong.
-    if conn.execute(select(t.audit_log.c.seq).limit(1)).first() is not None:
-        raise AuditChainError("the audit head row is missing but the audit log has records")
     values = {"id": t.HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
-    # Two first appends may race here; DO NOTHING lets the loser wait for the
+    # Two first appends may race here; DO NOTHING makes the loser wait for the
     # winner's row instead of failing on the primary key (under SERIALIZABLE the
     # loser gets 40001 and run_transaction retries it).
+    insert: Insert
     if conn.dialect.name == "sqlite":
-        conn.execute(sqlite.insert(t.audit_head).values(values).on_conflict_do_nothing())
+        insert = sqlite.insert(t.audit_head).values(values).on_conflict_do_nothing()
     else:  # PostgreSQL, and CockroachDB through its PostgreSQL-derived dialect
-        conn.execute(postgresql.insert(t.audit_head).values(values).on_conflict_do_nothing())
+        insert = postgresql.insert(t.audit_head).values(values).on_conflict_do_nothing()
+    created = conn.execute(insert).rowcount == 1
+    # Records are only written under the head's lock, so if this transaction had to
+    # create the head, any record already there means the head was deleted.
+    # Starting a fresh chain over them would hide that; refuse, and let
+    # `walletdesk audit verify` say what is wrong.
+    if created and conn.execute(select(t.audit_log.c.seq).limit(1)).first() is not None:
+        raise AuditChainError("the audit head row is missing but the audit log has records")

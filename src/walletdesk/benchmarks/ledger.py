@@ -565,7 +565,8 @@ def _read_costs_at(backend: _Backend, plan: Plan, size: int, rng: random.Random)
     try:
         ledger = Ledger(engine, SystemClock())
         hot = _open_wallets(ledger, HOT_ACCOUNTS, HOT_WALLET_FUNDS)
-        begin = time.perf_counter()
+        # Only the engine's calls are timed, not the making of the requests.
+        build_seconds = 0.0
         built = 0
         while built < size:
             count = min(HISTORY_BATCH, size - built)
@@ -573,9 +574,11 @@ def _read_costs_at(backend: _Backend, plan: Plan, size: int, rng: random.Random)
             for _ in range(count):
                 debit, credit = rng.sample(hot, 2)
                 batch.append(_transfer(debit, credit, rng.randint(1, 100)))
-            _expect_ok(ledger.create_transfers(batch))
+            begin = time.perf_counter()
+            outcomes = ledger.create_transfers(batch)
+            build_seconds += time.perf_counter() - begin
+            _expect_ok(outcomes)
             built += count
-        build_seconds = time.perf_counter() - begin
         if engine.dialect.name == "postgresql":
             # What autovacuum would soon do; without it the planner guesses from empty tables.
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -594,7 +597,7 @@ def _read_costs_at(backend: _Backend, plan: Plan, size: int, rng: random.Random)
         first_items = len(ledger.account_transfers(account, limit=PAGE_LIMIT).items)
         return {
             "transfers": size,
-            "build_seconds": round(build_seconds, 1),
+            "build_seconds": round(build_seconds, 2),
             "build_tps": round(size / build_seconds, 1) if build_seconds > 0 else None,
             "get_account": _time_calls(lambda: ledger.get_account(account), plan),
             "transfers_first_page": {
@@ -713,6 +716,7 @@ def _judge(backends: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "minimum": minimum,
                 "value": value,
                 "status": status,
+                "pass": None if value is None else status == "pass",
             }
         )
     return judged

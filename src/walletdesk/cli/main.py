@@ -1,8 +1,9 @@
-"""``walletdesk serve | db | bench``."""
+"""``walletdesk serve | worker | db | users | bench``."""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated
 
 import typer
@@ -23,16 +24,24 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations first.")] = True,
+    dispatch: Annotated[
+        bool,
+        typer.Option(help="Deliver queued alerts in this process (off when workers run)."),
+    ] = True,
 ) -> None:
     """Serve the API (and, later, the pages) with uvicorn."""
     import uvicorn  # imported here so other commands start fast
 
     from walletdesk.api.app import create_app
-    from walletdesk.bootstrap import build
+    from walletdesk.bootstrap import DISPATCH_BATCH, build
 
     settings = Settings()
     container = build(settings, migrate_db=migrate)
     try:
+        if dispatch:
+            # The embedded default: one background thread drains the outbox, so a
+            # single process is a whole walletdesk. Production runs `walletdesk worker`.
+            container.dispatcher.start(settings.notify_interval_seconds, limit=DISPATCH_BATCH)
         uvicorn.run(
             create_app(container),
             host=host or settings.host,
@@ -41,6 +50,51 @@ def serve(
         )
     finally:
         container.close()
+
+
+@app.command()
+def worker(
+    interval: Annotated[
+        float | None,
+        typer.Option(min=0.01, help="Seconds between passes (default: notify_interval_seconds)."),
+    ] = None,
+    batch: Annotated[
+        int | None, typer.Option(min=1, help="Outbox rows claimed per pass (default 100).")
+    ] = None,
+) -> None:
+    """Deliver queued alerts (inbox, email, SMS) until SIGTERM or Ctrl-C.
+
+    Run as many as needed: PostgreSQL's FOR UPDATE SKIP LOCKED splits the outbox
+    between them. A stop lets the pass in progress finish first.
+    """
+    import signal
+    import threading
+
+    from walletdesk.bootstrap import DISPATCH_BATCH, build
+
+    settings = Settings()
+    container = build(settings)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        typer.echo(f"{signal.Signals(signum).name}: stopping after the current pass", err=True)
+        # Set from another thread: this handler runs on the main thread, which may
+        # hold the event's lock at this very moment.
+        threading.Thread(target=stop.set, name="walletdesk-worker-stop").start()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        typer.echo(f"worker started (pid {os.getpid()})")
+        container.dispatcher.serve_forever(
+            interval or settings.notify_interval_seconds,
+            limit=batch or DISPATCH_BATCH,
+            stop_requested=stop,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        container.close()
+    typer.echo("worker stopped")
 
 
 @db_app.command("upgrade")
@@ -116,6 +170,20 @@ def bench_ledger(
     sizes = [int(s) for s in history_sizes.split(",") if s.strip()]
     report = run_all(postgres_url=postgres_url, quick=quick, history_sizes=sizes)
     typer.echo(json.dumps(report, indent=None if as_json else 2))
+
+
+@bench_app.command("identity")
+def bench_identity(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    seconds: Annotated[
+        float, typer.Option(min=0.5, help="Seconds of login traffic to measure.")
+    ] = 5.0,
+) -> None:
+    """argon2id hashes and verifies per second on one core, and logins per second."""
+    from walletdesk.benchmarks.identity import run_identity_bench
+
+    report = run_identity_bench(seconds)
+    typer.echo(json.dumps(report, indent=None if as_json else 2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

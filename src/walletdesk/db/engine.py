@@ -4,6 +4,10 @@ SQLite: WAL journal, ``synchronous`` from settings (FULL by default), a busy
 timeout, and every transaction opened with ``BEGIN IMMEDIATE`` so that a writer
 takes the write lock up front instead of failing on lock upgrade halfway.
 PostgreSQL: psycopg 3, isolation from settings.
+
+Both hide bound parameters from logs and error messages (``hide_parameters``):
+they carry one-time codes, password hashes and tokens' hashes, and turning on
+SQL logging to debug something must not copy those into log files.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 
@@ -55,6 +60,7 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
             "check_same_thread": False,
             "timeout": settings.sqlite_busy_timeout_ms / 1000,
         },
+        "hide_parameters": True,
     }
     if database in {"", ":memory:"}:
         raise ValueError("walletdesk needs a SQLite file, not an in-memory database")

@@ -70,9 +70,7 @@ def do_register(
     password_hash = deps.passwords.hash(password)
     # The edge proxy's GeoIP country, else the phone's, else China (the first market).
     country = ctx.country or (
-        phonenumbers.region_code_for_number(phonenumbers.parse(phone_e164))
-        if phone_e164
-        else "CN"
+        phonenumbers.region_code_for_number(phonenumbers.parse(phone_e164)) if phone_e164 else "CN"
     )
 
     def work(conn: Connection) -> User:

@@ -297,14 +297,27 @@ class Dispatcher:
             )
             self._thread.start()
 
-    def serve_forever(self, interval_seconds: float = 1.0, *, limit: int = 100) -> None:
+    def serve_forever(
+        self,
+        interval_seconds: float = 1.0,
+        *,
+        limit: int = 100,
+        stop_requested: threading.Event | None = None,
+    ) -> None:
         """Like :meth:`start` but in the calling thread (``walletdesk worker``); returns
-        after :meth:`stop` is called from another thread or a signal handler."""
+        once ``stop_requested`` is set or :meth:`stop` is called from another thread.
+
+        Pass your own ``stop_requested`` when a signal may ask for the stop: an event
+        made before the handler is installed cannot miss a signal that arrives before
+        this loop begins. Set it from another thread, not in the handler itself (the
+        handler runs on the thread that may be holding the event's lock).
+        """
         if interval_seconds <= 0:
             raise ValueError("interval_seconds must be positive")
+        if stop_requested is None:
+            stop_requested = threading.Event()
         with self._guard:
-            self._stop_requested = threading.Event()
-            stop_requested = self._stop_requested
+            self._stop_requested = stop_requested
         self._loop(interval_seconds, limit, stop_requested)
 
     def stop(self, timeout: float = 10.0) -> None:

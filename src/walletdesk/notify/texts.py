@@ -1,5 +1,3 @@
-# Chinese text uses full-width punctuation on purpose; RUF001 would have it ASCII.
-# ruff: noqa: RUF001
 """The words of every alert, in ``en`` and ``zh-CN``.
 
 Data only, keyed by alert kind value, then by the value of the kind's variant

@@ -1,0 +1,259 @@
+"""Top-ups and withdrawals through the bank gateway, as two-phase ledger transfers.
+
+A top-up holds a pending credit (funding -> wallet) and posts it when the bank
+confirms; a withdrawal holds a pending debit (wallet -> funding) so the money
+cannot be spent twice while the bank works, and posts or voids it. Ids derive
+from the client's idempotency key, so a retry finds the same record and asks the
+bank again with the same key: a retried timeout never moves money twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from walletdesk.core.errors import Conflict, NotFound, ValidationError
+from walletdesk.identity import store as identity_store
+from walletdesk.identity import tables as identity_tables
+from walletdesk.identity.model import User, UserStatus
+from walletdesk.ledger.model import CreateTransferResult, NewTransfer, TransferFlags
+from walletdesk.notify.messages import AlertKind
+from walletdesk.wallet import limits
+from walletdesk.wallet import tables as t
+from walletdesk.wallet.accounts import (
+    NAMESPACE,
+    SystemRole,
+    check_currency,
+    system_account,
+    wallet_account,
+)
+from walletdesk.wallet.bank import BankOutcome, GatewayTimeout
+from walletdesk.wallet.deps import WalletDeps
+from walletdesk.wallet.failures import failure
+from walletdesk.wallet.limits_policy import Scope
+from walletdesk.wallet.payments import money_json
+
+# A hold the bank never settles is released by the ledger after this long.
+HOLD_TIMEOUT_SECONDS = 24 * 3600
+
+
+class FundingStatus(StrEnum):
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class IdempotencyKeyReused(ValidationError):
+    code = "idempotency_key_reused"
+
+
+class FundingRefused(ValidationError):
+    """A withdrawal refused before any money moved; ``code`` is from the failure taxonomy."""
+
+    def __init__(self, code: str, locale: str, **params: object) -> None:
+        info = failure(code)
+        super().__init__(info.message["en"], **params)
+        # The refusal's code is the taxonomy's, per instance (one class, many reasons).
+        self.code = code  # type: ignore[misc]
+        self.http_status = 403 if code == "account_frozen" else 422  # type: ignore[misc]
+        self.failure = info.public(locale)
+
+
+class FundingInProgress(Conflict):
+    code = "request_in_progress"
+
+
+def funding_id(user_id: uuid.UUID, kind: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"funding:{user_id}:{kind}:{key}")
+
+
+def _card(conn: Connection, user_id: uuid.UUID, card_id: uuid.UUID) -> Any:
+    row = conn.execute(
+        select(identity_tables.cards).where(
+            and_(
+                identity_tables.cards.c.id == card_id,
+                identity_tables.cards.c.user_id == user_id,
+                identity_tables.cards.c.removed_at.is_(None),
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no such card")
+    return row
+
+
+def do_fund(
+    deps: WalletDeps,
+    user: User,
+    *,
+    kind: str,
+    amount: int,
+    currency: str,
+    card_id: uuid.UUID,
+    idempotency_key: str,
+    locale: str,
+) -> dict[str, Any]:
+    """Top up (``kind="topup"``) or withdraw (``"withdrawal"``); safe to call again."""
+    currency = check_currency(currency)
+    if amount <= 0:
+        raise ValidationError("the amount must be above zero", field="amount")
+    record_id = funding_id(user.id, kind, idempotency_key)
+    with deps.engine.connect() as conn:
+        existing = conn.execute(select(t.fundings).where(t.fundings.c.id == record_id)).first()
+        card = _card(conn, user.id, card_id)
+    if existing is not None:
+        if (existing.amount, existing.currency, existing.card_id) != (amount, currency, card_id):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+        if existing.status != FundingStatus.PROCESSING.value:
+            return funding_public(existing, locale)
+        return _settle(deps, user, existing, card.token, locale)
+    wallet = wallet_account(deps, user.id, currency)
+    bank_account = system_account(deps, currency, SystemRole.FUNDING)
+    now = deps.clock.now()
+    hold_id = uuid.uuid5(NAMESPACE, f"hold:{record_id}")
+    topup = kind == "topup"
+
+    def start(conn: Connection) -> Any:
+        fresh = identity_store.get_user(conn, user.id)
+        if not topup:
+            if fresh.status is not UserStatus.ACTIVE:
+                raise FundingRefused("account_frozen", locale)
+            if card.cooling_off_until is not None and card.cooling_off_until > now:
+                raise FundingRefused(
+                    "card_cooling_off", locale, until=card.cooling_off_until.isoformat()
+                )
+            blocked = limits.consume(conn, fresh, currency, Scope.WITHDRAW, amount, now)
+            if blocked:
+                raise FundingRefused(blocked, locale)
+        [result] = deps.ledger.create_transfers_in(
+            conn,
+            [
+                NewTransfer(
+                    id=hold_id,
+                    debit_account_id=bank_account if topup else wallet,
+                    credit_account_id=wallet if topup else bank_account,
+                    amount=amount,
+                    currency=currency,
+                    code=kind,
+                    reference=f"funding:{record_id}",
+                    flags=TransferFlags.PENDING,
+                    timeout_seconds=HOLD_TIMEOUT_SECONDS,
+                )
+            ],
+        )
+        if result is CreateTransferResult.EXCEEDS_CREDITS:
+            raise FundingRefused("insufficient_funds", locale)
+        if result is not CreateTransferResult.OK:
+            raise RuntimeError(f"ledger refused a funding hold: {result}")
+        conn.execute(
+            insert(t.fundings).values(
+                id=record_id,
+                user_id=user.id,
+                kind=kind,
+                card_id=card_id,
+                amount=amount,
+                currency=currency,
+                status=FundingStatus.PROCESSING.value,
+                hold_transfer_id=hold_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return conn.execute(select(t.fundings).where(t.fundings.c.id == record_id)).one()
+
+    row = deps.transaction(start)
+    return _settle(deps, user, row, card.token, locale)
+
+
+def _settle(deps: WalletDeps, user: User, row: Any, token: str, locale: str) -> dict[str, Any]:
+    """Ask the bank (again, with the same key) and post or void the hold accordingly."""
+    key = f"{row.kind}:{row.id}"
+    try:
+        if row.kind == "topup":
+            answer = deps.bank.charge(
+                token=token, amount=row.amount, currency=row.currency, idempotency_key=key
+            )
+        else:
+            answer = deps.bank.payout(
+                token=token, amount=row.amount, currency=row.currency, idempotency_key=key
+            )
+    except GatewayTimeout:
+        body = funding_public(row, locale)
+        body["failure"] = failure("gateway_timeout").public(locale)
+        return body
+    approved = answer.outcome is BankOutcome.APPROVED
+    now = deps.clock.now()
+
+    def finish(conn: Connection) -> Any:
+        current = conn.execute(
+            select(t.fundings).where(t.fundings.c.id == row.id).with_for_update()
+        ).one()
+        if current.status != FundingStatus.PROCESSING.value:
+            return current
+        flags = TransferFlags.POST_PENDING if approved else TransferFlags.VOID_PENDING
+        [result] = deps.ledger.create_transfers_in(
+            conn,
+            [
+                NewTransfer(
+                    id=uuid.uuid5(NAMESPACE, f"settle:{row.id}"),
+                    debit_account_id=None,
+                    credit_account_id=None,
+                    amount=None,
+                    currency=row.currency,
+                    code=row.kind,
+                    flags=flags,
+                    pending_id=row.hold_transfer_id,
+                )
+            ],
+        )
+        status = FundingStatus.SUCCEEDED if approved else FundingStatus.FAILED
+        if result is CreateTransferResult.PENDING_TRANSFER_EXPIRED:
+            status = FundingStatus.FAILED
+        fresh = identity_store.get_user(conn, user.id)
+        if status is FundingStatus.FAILED and row.kind == "withdrawal":
+            limits.release(conn, fresh, row.currency, Scope.WITHDRAW, row.amount, row.created_at)
+        conn.execute(
+            update(t.fundings)
+            .where(t.fundings.c.id == row.id)
+            .values(
+                status=status.value,
+                bank_reference=answer.reference,
+                failure_code=None if status is FundingStatus.SUCCEEDED else "bank_declined",
+                updated_at=now,
+            )
+        )
+        deps.identity.alert(
+            conn,
+            AlertKind.TRANSACTION,
+            fresh,
+            {
+                "direction": "in" if row.kind == "topup" else "out",
+                **money_json(row.amount, row.currency),
+                "counterparty": "bank card"
+                if status is FundingStatus.SUCCEEDED
+                else "bank card (declined)",
+            },
+        )
+        return conn.execute(select(t.fundings).where(t.fundings.c.id == row.id)).one()
+
+    settled = deps.transaction(finish)
+    body = funding_public(settled, locale)
+    if settled.status == FundingStatus.FAILED.value:
+        body["failure"] = failure("bank_declined").public(locale, answer.raw_code)
+    return body
+
+
+def funding_public(row: Any, locale: str) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "kind": row.kind,
+        **money_json(row.amount, row.currency),
+        "card_id": str(row.card_id),
+        "status": row.status,
+        "failure": failure(row.failure_code).public(locale) if row.failure_code else None,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }

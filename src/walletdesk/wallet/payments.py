@@ -1,0 +1,411 @@
+"""Merchant payments: the merchant creates an intent, the customer pays it.
+
+States (after Stripe's PaymentIntent): requires_confirmation -> succeeded |
+failed | canceled | expired. A failed attempt leaves the intent payable again
+until it expires, if the failure was retryable. Every failure is stored with its
+code, so the diagnosis and the service desk can explain it later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from walletdesk.core.errors import Conflict, NotFound, ValidationError
+from walletdesk.core.money import Currency, Money
+from walletdesk.identity import store as identity_store
+from walletdesk.identity.model import User, UserStatus
+from walletdesk.ledger.model import CreateTransferResult, NewTransfer
+from walletdesk.notify.messages import AlertKind
+from walletdesk.wallet import limits, webhooks
+from walletdesk.wallet import tables as t
+from walletdesk.wallet.accounts import CurrencyNotSupported, check_currency, wallet_account
+from walletdesk.wallet.deps import WalletDeps
+from walletdesk.wallet.failures import failure
+from walletdesk.wallet.limits_policy import Scope
+from walletdesk.wallet.merchants import Merchant, get_merchant
+
+DEFAULT_EXPIRY = timedelta(minutes=15)
+MAX_EXPIRY = timedelta(days=7)
+# A brand-new account paying a large sum is the classic takeover pattern.
+RISK_NEW_ACCOUNT_AGE = timedelta(hours=24)
+RISK_LARGE_AMOUNT = 50_000 * 100
+
+
+class PaymentStatus(StrEnum):
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+PAYABLE = {PaymentStatus.REQUIRES_CONFIRMATION, PaymentStatus.FAILED}
+
+
+class OrderRefReused(Conflict):
+    code = "order_ref_reused"
+
+
+class _Refused(Exception):
+    """Raised inside a payment's transaction to roll it back with a failure code."""
+
+    def __init__(self, code: str, raw: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.raw = raw
+
+
+@dataclass(frozen=True, slots=True)
+class PayResult:
+    payment: dict[str, Any]
+    duplicate: bool = False
+
+
+def do_create_intent(
+    deps: WalletDeps,
+    merchant: Merchant,
+    *,
+    amount: int,
+    currency: str,
+    order_ref: str,
+    description: str | None,
+    expires_in: int | None,
+) -> dict[str, Any]:
+    """Create (or, for the same order and amount, return again) a payment intent."""
+    if check_currency(currency) != merchant.currency:
+        raise CurrencyNotSupported("this merchant takes payments in another currency")
+    if amount <= 0:
+        raise ValidationError("the amount must be above zero", field="amount")
+    if not 1 <= len(order_ref) <= 64:
+        raise ValidationError("order_ref needs 1 to 64 characters", field="order_ref")
+    ttl = DEFAULT_EXPIRY if expires_in is None else timedelta(seconds=expires_in)
+    if not timedelta(seconds=30) <= ttl <= MAX_EXPIRY:
+        raise ValidationError("expires_in must be 30 seconds to 7 days", field="expires_in")
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> dict[str, Any]:
+        existing = conn.execute(
+            select(t.payments).where(
+                and_(t.payments.c.merchant_id == merchant.id, t.payments.c.order_ref == order_ref)
+            )
+        ).first()
+        if existing is not None:
+            if existing.amount == amount and existing.currency == merchant.currency:
+                return payment_public(existing, "en")
+            raise OrderRefReused("this order reference was already used with another amount")
+        payment_id = uuid.uuid4()
+        conn.execute(
+            insert(t.payments).values(
+                id=payment_id,
+                merchant_id=merchant.id,
+                customer_id=None,
+                amount=amount,
+                currency=merchant.currency,
+                order_ref=order_ref,
+                description=description,
+                status=PaymentStatus.REQUIRES_CONFIRMATION.value,
+                attempts=0,
+                refunded=0,
+                refund_count=0,
+                expires_at=now + ttl,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return payment_public(_row(conn, payment_id), "en")
+
+    return deps.transaction(work)
+
+
+def do_pay(deps: WalletDeps, customer: User, payment_id: uuid.UUID, locale: str) -> PayResult:
+    """Pay an intent from the customer's wallet. Paying twice charges once."""
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
+    if row is None:
+        raise NotFound("no such payment")
+    if row.status == PaymentStatus.SUCCEEDED.value:
+        if row.customer_id != customer.id:
+            raise NotFound("no such payment")
+        return PayResult(payment_public(row, locale), duplicate=True)
+    wallet = wallet_account(deps, customer.id, row.currency)
+    transfer_id = uuid.uuid4()
+
+    def work(conn: Connection) -> None:
+        payment = conn.execute(
+            select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
+        ).one()
+        status = PaymentStatus(payment.status)
+        if status is PaymentStatus.SUCCEEDED:
+            raise _Refused("duplicate_payment")
+        if status not in PAYABLE:
+            raise _Refused(
+                "payment_expired" if status is PaymentStatus.EXPIRED else "merchant_error"
+            )
+        if payment.expires_at <= now:
+            raise _Refused("payment_expired")
+        merchant = get_merchant(conn, payment.merchant_id)
+        if merchant.status != "active":
+            raise _Refused("merchant_unavailable")
+        user = identity_store.get_user(conn, customer.id)
+        if user.status is not UserStatus.ACTIVE:
+            raise _Refused("account_frozen")
+        if payment.amount >= RISK_LARGE_AMOUNT and now - user.created_at < RISK_NEW_ACCOUNT_AGE:
+            raise _Refused("risk_blocked")
+        blocked = limits.consume(conn, user, payment.currency, Scope.SPEND, payment.amount, now)
+        if blocked:
+            raise _Refused(blocked)
+        [result] = deps.ledger.create_transfers_in(
+            conn,
+            [
+                NewTransfer(
+                    id=transfer_id,
+                    debit_account_id=wallet,
+                    credit_account_id=merchant.account_id,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    code="payment",
+                    reference=f"payment:{payment_id}",
+                )
+            ],
+        )
+        if result is CreateTransferResult.EXCEEDS_CREDITS:
+            raise _Refused("insufficient_funds")
+        if result is not CreateTransferResult.OK:
+            raise _Refused("merchant_error", raw=result.value)
+        conn.execute(
+            update(t.payments)
+            .where(t.payments.c.id == payment_id)
+            .values(
+                status=PaymentStatus.SUCCEEDED.value,
+                customer_id=customer.id,
+                failure_code=None,
+                failure_raw=None,
+                attempts=payment.attempts + 1,
+                ledger_transfer_id=transfer_id,
+                paid_at=now,
+                updated_at=now,
+            )
+        )
+        _attempt(conn, payment_id, customer.id, "succeeded", None, {}, now)
+        deps.identity.alert(
+            conn,
+            AlertKind.TRANSACTION,
+            user,
+            {
+                "direction": "out",
+                **money_json(payment.amount, payment.currency),
+                "counterparty": merchant.name,
+            },
+        )
+        webhooks.enqueue(
+            conn, merchant, "payment.succeeded", _webhook_payload(conn, payment_id), now
+        )
+
+    try:
+        deps.transaction(work)
+    except _Refused as refusal:
+        if refusal.code == "duplicate_payment":
+            with deps.engine.connect() as conn:
+                again = _row(conn, payment_id)
+            if again.customer_id != customer.id:
+                raise NotFound("no such payment") from None
+            return PayResult(payment_public(again, locale), duplicate=True)
+        _record_failure(deps, customer, payment_id, refusal, now)
+    with deps.engine.connect() as conn:
+        return PayResult(payment_public(_row(conn, payment_id), locale))
+
+
+def _record_failure(
+    deps: WalletDeps, customer: User, payment_id: uuid.UUID, refusal: _Refused, now: Any
+) -> None:
+    """Store the failure where the customer, the diagnosis and the agent will find it."""
+    # Read the balance before the write transaction: on SQLite a second connection
+    # inside it would wait for the write lock this transaction holds.
+    available: int | None = None
+    if refusal.code == "insufficient_funds":
+        with deps.engine.connect() as conn:
+            currency = conn.execute(
+                select(t.payments.c.currency).where(t.payments.c.id == payment_id)
+            ).scalar_one()
+        found = deps.ledger.lookup_accounts([wallet_account(deps, customer.id, currency)])
+        available = found[0].available if found else 0
+
+    def work(conn: Connection) -> None:
+        payment = conn.execute(
+            select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
+        ).one()
+        if payment.status == PaymentStatus.SUCCEEDED.value:
+            return
+        detail = _failure_facts(conn, customer, payment, refusal.code, now, available)
+        status = (
+            PaymentStatus.EXPIRED if refusal.code == "payment_expired" else PaymentStatus.FAILED
+        )
+        conn.execute(
+            update(t.payments)
+            .where(t.payments.c.id == payment_id)
+            .values(
+                status=status.value,
+                customer_id=customer.id,
+                failure_code=refusal.code,
+                failure_raw=refusal.raw,
+                attempts=payment.attempts + 1,
+                updated_at=now,
+            )
+        )
+        _attempt(conn, payment_id, customer.id, "failed", refusal.code, detail, now)
+        merchant = get_merchant(conn, payment.merchant_id)
+        user = identity_store.get_user(conn, customer.id)
+        deps.identity.alert(
+            conn,
+            AlertKind.PAYMENT_FAILED,
+            user,
+            {
+                "reason": _alert_reason(refusal.code),
+                **money_json(payment.amount, payment.currency),
+                "merchant": merchant.name,
+            },
+        )
+        webhooks.enqueue(conn, merchant, "payment.failed", _webhook_payload(conn, payment_id), now)
+
+    deps.transaction(work)
+
+
+def _failure_facts(
+    conn: Connection, customer: User, payment: Any, code: str, now: Any, available: int | None
+) -> dict[str, Any]:
+    """The numbers behind a failure, kept for the diagnosis (balance, limit, window)."""
+    facts: dict[str, Any] = {"amount": payment.amount, "currency": payment.currency}
+    if available is not None:
+        facts["available"] = available
+    if code.startswith("limit_exceeded") or code == "tier_not_allowed":
+        user = identity_store.get_user(conn, customer.id)
+        facts["tier"] = user.kyc_tier.value
+        facts["two_factor"] = user.totp_enabled
+        facts["windows"] = limits.usage(conn, user, payment.currency, Scope.SPEND, now)
+    return facts
+
+
+def _alert_reason(code: str) -> str:
+    if code == "insufficient_funds":
+        return "insufficient_funds"
+    if code.startswith("limit_exceeded") or code == "tier_not_allowed":
+        return "limit_exceeded"
+    return "declined"
+
+
+def _attempt(
+    conn: Connection,
+    payment_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    status: str,
+    code: str | None,
+    detail: dict[str, Any],
+    now: Any,
+) -> None:
+    conn.execute(
+        insert(t.payment_attempts).values(
+            id=uuid.uuid4(),
+            payment_id=payment_id,
+            customer_id=customer_id,
+            status=status,
+            failure_code=code,
+            detail=detail,
+            created_at=now,
+        )
+    )
+
+
+def _row(conn: Connection, payment_id: uuid.UUID) -> Any:
+    return conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).one()
+
+
+def money_json(amount: int, currency: str) -> dict[str, str]:
+    return Money(amount, Currency.of(currency)).as_json()
+
+
+def payment_public(row: Any, locale: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(row.id),
+        "merchant_id": str(row.merchant_id),
+        "order_ref": row.order_ref,
+        "description": row.description,
+        **money_json(row.amount, row.currency),
+        "status": row.status,
+        "expires_at": row.expires_at.isoformat(),
+        "created_at": row.created_at.isoformat(),
+        "paid_at": row.paid_at.isoformat() if row.paid_at else None,
+        "refunded": money_json(row.refunded, row.currency),
+        "failure": None,
+    }
+    if row.failure_code and row.status != PaymentStatus.SUCCEEDED.value:
+        body["failure"] = failure(row.failure_code).public(locale, row.failure_raw)
+    return body
+
+
+def _webhook_payload(conn: Connection, payment_id: uuid.UUID) -> dict[str, Any]:
+    return payment_public(_row(conn, payment_id), "en")
+
+
+def get_payment_for(
+    deps: WalletDeps,
+    payment_id: uuid.UUID,
+    *,
+    customer_id: uuid.UUID | None = None,
+    merchant_id: uuid.UUID | None = None,
+    locale: str = "en",
+) -> dict[str, Any]:
+    """A payment as its payer or its merchant sees it; anyone else gets 404."""
+    expire_due(deps)
+    with deps.engine.connect() as conn:
+        row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
+    if row is None:
+        raise NotFound("no such payment")
+    visible = (customer_id is not None and row.customer_id in {customer_id, None}) or (
+        merchant_id is not None and row.merchant_id == merchant_id
+    )
+    if not visible:
+        raise NotFound("no such payment")
+    return payment_public(row, locale)
+
+
+def expire_due(deps: WalletDeps, limit: int = 500) -> int:
+    """Mark unpaid intents past their expiry as expired (the "timed out" case)."""
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> int:
+        due = (
+            conn.execute(
+                select(t.payments.c.id)
+                .where(
+                    and_(
+                        t.payments.c.status.in_([s.value for s in PAYABLE]),
+                        t.payments.c.expires_at <= now,
+                    )
+                )
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        if not due:
+            return 0
+        conn.execute(
+            update(t.payments)
+            .where(
+                and_(t.payments.c.id.in_(due), t.payments.c.status.in_([s.value for s in PAYABLE]))
+            )
+            .values(
+                status=PaymentStatus.EXPIRED.value, failure_code="payment_expired", updated_at=now
+            )
+        )
+        return len(due)
+
+    return deps.transaction(work)
