@@ -24,9 +24,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-run: $(RUN_STAMP) ## Migrate the SQLite database under var/ and serve on http://127.0.0.1:8000
+run: $(RUN_STAMP) ## Migrate the SQLite database under var/, load demo data, serve on http://127.0.0.1:8000
 	mkdir -p var
 	$(BIN)/walletdesk db upgrade
+	$(BIN)/walletdesk demo
 	$(BIN)/walletdesk serve --host 127.0.0.1 --port 8000
 
 test: $(TEST_STAMP) ## Run every test (SQLite always; PostgreSQL when reachable, required in CI)

@@ -35,6 +35,7 @@ from walletdesk.identity.staff import console_operator
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.ledger.model import NewTransfer
 from walletdesk.notify import tables as notify_tables
+from walletdesk.notify.texts import TEXTS, Texts
 from walletdesk.wallet import funding, payments
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import SystemRole, system_account, wallet_account
@@ -66,6 +67,49 @@ TIMEOUT_CARD = "4000000000000119"
 LATE_CARD = "4000000000000259"
 AUTOMATIC = {"window_days": 30, "approval": "automatic", "evidence_required_for": ["damaged"]}
 BY_MERCHANT = {"window_days": 30, "approval": "merchant", "evidence_required_for": ["damaged"]}
+
+
+# The card-route alert texts proposed for notify/texts.py TEXTS["refund_status"]
+# (the balance-route ones are there already). Patched in by `card_texts` below.
+CARD_REFUND_TEXTS = {
+    "approved_card": Texts(
+        title={"en": "Refund approved", "zh-CN": "退款已通过"},
+        body={
+            "en": "Your refund of {currency} {amount} from {merchant} was approved and will "
+            "go back to your card ending {last4}.",
+            "zh-CN": "您向 {merchant} 申请的 {currency} {amount} 退款已通过，将退回尾号 {last4} 的银行卡。",
+        },
+    ),
+    "processing": Texts(
+        title={"en": "Refund on its way to your card", "zh-CN": "退款处理中"},
+        body={
+            "en": "Your refund of {currency} {amount} from {merchant} is with the bank for your "
+            "card ending {last4}. Expect it by {expected_by}; you don't need to do anything.",
+            "zh-CN": "{merchant} 的 {currency} {amount} 退款正由银行处理，将退回尾号 {last4} 的银行卡，"
+            "预计 {expected_by} 前到账，您无需任何操作。",
+        },
+    ),
+    "completed_card": Texts(
+        title={"en": "Refund sent to your card", "zh-CN": "退款已退回银行卡"},
+        body={
+            "en": "{currency} {amount} from {merchant} has been refunded to your card ending "
+            "{last4}. Banks take up to 5 business days to show it: expect it by {expected_by}.",
+            "zh-CN": "{merchant} 的 {currency} {amount} 退款已退回尾号 {last4} 的银行卡。"
+            "银行入账需 1-5 个工作日，预计 {expected_by} 前到账。",
+        },
+    ),
+    "failed": Texts(
+        title={"en": "Refund didn't go through", "zh-CN": "退款未成功"},
+        body={
+            "en": "Your bank declined the refund of {currency} {amount} from {merchant} to your "
+            "card ending {last4}. The money is safe with the merchant: you can have it refunded "
+            "to your walletdesk balance instead, or contact walletdesk support from Help in the app.",
+            "zh-CN": "您的银行拒绝了 {merchant} 退回尾号 {last4} 银行卡的 {currency} {amount} 退款，"
+            "款项仍在商户处，资金安全。您可以改为退回 walletdesk 余额，"
+            "或通过 App 内的“帮助”联系 walletdesk 客服。",
+        },
+    ),
+}
 
 
 def cny(amount: str) -> Money:
@@ -236,6 +280,12 @@ class World:
                 .order_by(t.webhook_deliveries.c.seq)
             ).all()
         return [r.event for r in rows if r.event.startswith("refund.")]
+
+
+@pytest.fixture
+def card_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variant, texts in CARD_REFUND_TEXTS.items():
+        monkeypatch.setitem(TEXTS["refund_status"], variant, texts)  # type: ignore[index]
 
 
 @pytest.fixture
@@ -601,7 +651,7 @@ def test_a_merchant_balance_too_low_keeps_the_refund_approved_until_a_retry(
 
 
 def test_a_card_refund_goes_through_the_bank_and_is_expected_after_the_holidays(
-    world: World,
+    world: World, card_texts: None
 ) -> None:
     # Tuesday 30 September 2025: China's National Day holidays run Oct 1-8.
     world.clock.set(datetime(2025, 9, 30, 10, tzinfo=UTC))
@@ -637,12 +687,12 @@ def test_a_card_refund_goes_through_the_bank_and_is_expected_after_the_holidays(
         ).one()
     assert (asked.operation, asked.amount, asked.outcome) == ("payout", 4000, "approved")
     assert world.webhook_events(shop) == ["refund.created", "refund.succeeded"]
-    # Never tell a card refund that the money is in the balance.
-    assert not {"approved", "completed"} & set(world.refund_alerts(customer))
+    # One message, with the outcome: never "completed" (that one says "to your balance").
+    assert world.refund_alerts(customer) == ["completed_card"]
 
 
 def test_a_declined_card_refund_fails_and_the_money_stays_with_the_merchant(
-    world: World,
+    world: World, card_texts: None
 ) -> None:
     customer = world.customer()
     declined_card = world.card(customer, DECLINED_CARD)
@@ -663,6 +713,7 @@ def test_a_declined_card_refund_fails_and_the_money_stays_with_the_merchant(
     payment = world.payment(payment_id)
     assert (payment.refunded, payment.refund_count) == (0, 0)
     assert world.webhook_events(shop) == ["refund.created", "refund.failed"]
+    assert world.refund_alerts(customer) == ["failed"]
 
     again = do_retry_refund(
         world.c.wallet, customer, None, uuid.UUID(refund["id"]), route="balance"
@@ -674,9 +725,12 @@ def test_a_declined_card_refund_fails_and_the_money_stays_with_the_merchant(
     assert world.wallet(customer) == wallet_before + 4000
     assert world.balance(shop.account_id) == shop_before - 4000
     assert world.payment(payment_id).refunded == 4000
+    assert world.refund_alerts(customer) == ["failed", "completed"]
 
 
-def test_a_card_refund_the_bank_does_not_answer_stays_processing(world: World) -> None:
+def test_a_card_refund_the_bank_does_not_answer_stays_processing(
+    world: World, card_texts: None
+) -> None:
     customer = world.customer()
     silent_card = world.card(customer, TIMEOUT_CARD)
     shop, _ = world.merchant(AUTOMATIC)
@@ -698,6 +752,8 @@ def test_a_card_refund_the_bank_does_not_answer_stays_processing(world: World) -
     again = do_retry_refund(world.c.wallet, None, shop, uuid.UUID(refund["id"]))
 
     assert again["status"] == "processing"
+    assert world.refund_alerts(customer) == ["processing"]  # told once, not on every retry
+    assert world.webhook_events(shop) == ["refund.created", "refund.updated"]
     refused(
         world,
         RefundNotRetryable,
@@ -707,7 +763,9 @@ def test_a_card_refund_the_bank_does_not_answer_stays_processing(world: World) -
     )
 
 
-def test_a_late_bank_answer_is_settled_by_a_retry_with_the_same_key(world: World) -> None:
+def test_a_late_bank_answer_is_settled_by_a_retry_with_the_same_key(
+    world: World, card_texts: None
+) -> None:
     customer = world.customer()
     late_card = world.card(customer, LATE_CARD)
     shop, _ = world.merchant(AUTOMATIC)
@@ -730,6 +788,7 @@ def test_a_late_bank_answer_is_settled_by_a_retry_with_the_same_key(world: World
             .where(t.bank_twin_requests.c.operation == "payout")
         ).scalar_one()
     assert payouts == 1  # asked twice, paid once
+    assert world.refund_alerts(customer) == ["processing", "completed_card"]
 
 
 # -- concurrency ------------------------------------------------------------------------

@@ -97,6 +97,25 @@ def worker(
     typer.echo("worker stopped")
 
 
+@app.command()
+def demo() -> None:
+    """Load demo users, a merchant and a few payments (skipped if already loaded)."""
+    from walletdesk.bootstrap import build
+    from walletdesk.demo import DEMO_PASSWORD, load_demo
+
+    container = build(Settings())
+    try:
+        summary = load_demo(container)
+    finally:
+        container.close()
+    typer.echo("demo data loaded" if summary.created else "demo data already present")
+    typer.echo(f"log in with any of these, password {DEMO_PASSWORD}:")
+    for login, role in summary.logins:
+        typer.echo(f"  {login:28} {role}")
+    if summary.merchant_api_key:
+        typer.echo(f"merchant API key (shown once): {summary.merchant_api_key}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""

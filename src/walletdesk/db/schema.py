@@ -7,5 +7,13 @@ from walletdesk.db.types import metadata
 from walletdesk.identity import tables as identity_tables
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.notify import tables as notify_tables
+from walletdesk.wallet import tables as wallet_tables
 
-__all__ = ["audit_tables", "identity_tables", "ledger_tables", "metadata", "notify_tables"]
+__all__ = [
+    "audit_tables",
+    "identity_tables",
+    "ledger_tables",
+    "metadata",
+    "notify_tables",
+    "wallet_tables",
+]

@@ -516,6 +516,7 @@ def do_retry_refund(
         payment = _payment(conn, first.payment_id, lock=True)
         row = _refund(conn, refund_id, lock=True)
         status = RefundStatus(row.status)
+        before = row.status
         if status not in {RefundStatus.APPROVED, RefundStatus.FAILED}:
             raise RefundNotRetryable("there is nothing to retry", status=row.status)
         changes: dict[str, Any] = {"route": target.value}
@@ -530,7 +531,8 @@ def do_retry_refund(
             conn.execute(update(t.refunds).where(t.refunds.c.id == row.id).values(**changes))
             row = _refund(conn, row.id)
         row = _move_money(deps, conn, row, shop, destination, who.party, now)
-        _announce(deps, conn, row, shop, created=False, now=now)
+        if row.status != before:  # still short of money: nothing new to tell
+            _announce(deps, conn, row, shop, created=False, now=now)
         if who.party is Party.AGENT:
             _audit(deps, conn, "agent.refund.retried", who, row, ctx, reason=None)
         return row
@@ -726,18 +728,28 @@ def _ask_bank(deps: WalletDeps, refund_id: uuid.UUID) -> Any:
 
 
 def _note_timeout(deps: WalletDeps, refund_id: uuid.UUID) -> Any:
+    """Mark a card refund whose bank did not answer; the first time, tell people."""
+
     def work(conn: Connection) -> Any:
+        _payment(conn, _refund(conn, refund_id).payment_id, lock=True)
+        row = _refund(conn, refund_id, lock=True)
+        if row.status != RefundStatus.PROCESSING.value or row.failure_code == "gateway_timeout":
+            return row
         conn.execute(
             update(t.refunds)
-            .where(
-                and_(
-                    t.refunds.c.id == refund_id,
-                    t.refunds.c.status == RefundStatus.PROCESSING.value,
-                )
-            )
+            .where(t.refunds.c.id == refund_id)
             .values(failure_code="gateway_timeout", updated_at=deps.clock.now())
         )
-        return _refund(conn, refund_id)
+        row = _refund(conn, refund_id)
+        _announce(
+            deps,
+            conn,
+            row,
+            get_merchant(conn, row.merchant_id),
+            created=False,
+            now=deps.clock.now(),
+        )
+        return row
 
     return deps.transaction(work)
 
@@ -970,9 +982,14 @@ def _decider(payment: Any, actor: User | None, merchant: Merchant | None) -> _Ac
 def _announce(
     deps: WalletDeps, conn: Connection, row: Any, shop: Merchant, *, created: bool, now: datetime
 ) -> None:
-    """One alert to the customer for the state the refund is now in, and the webhooks."""
+    """One alert to the customer for the state the refund is now in, and the webhooks.
+
+    A card refund that has just reached ``processing`` is about to hear from the
+    bank, so only its outcome is told (or, if the bank is slow, ``processing``).
+    """
     status, route = RefundStatus(row.status), RefundRoute(row.route)
-    variant = _ALERTS.get((status, route))
+    asking_bank = status is RefundStatus.PROCESSING and row.failure_code is None
+    variant = None if asking_bank else _ALERTS.get((status, route))
     if variant is not None and variant in variants(AlertKind.REFUND_STATUS):
         customer = identity_store.get_user(conn, row.customer_id)
         last4 = ""
@@ -997,7 +1014,7 @@ def _announce(
         events.append("refund.succeeded")
     elif status is RefundStatus.FAILED:
         events.append("refund.failed")
-    elif not created:
+    elif not created and not asking_bank:
         events.append("refund.updated")
     payload = refund_public(row, "en")
     for event in events:
