@@ -728,6 +728,46 @@ def test_a_declined_card_refund_fails_and_the_money_stays_with_the_merchant(
     assert world.refund_alerts(customer) == ["failed", "completed"]
 
 
+def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
+    world: World,
+) -> None:
+    customer = world.customer()
+    declined_card = world.card(customer, DECLINED_CARD)
+    shop, _ = world.merchant(AUTOMATIC)
+    payment_id = world.paid(customer, shop, "100.00")
+    refund = ask(
+        world, customer, payment_id, amount=cny("40.00"), route="card", card_id=declined_card
+    )
+    refund_id = uuid.UUID(refund["id"])
+
+    again = do_retry_refund(world.c.wallet, customer, None, refund_id)
+
+    assert again["status"] == "failed"
+    assert [h["status"] for h in again["history"]].count("failed") == 2
+    with world.c.engine.connect() as conn:
+        keys = (
+            conn.execute(
+                select(t.bank_twin_requests.c.idempotency_key).order_by(
+                    t.bank_twin_requests.c.created_at, t.bank_twin_requests.c.idempotency_key
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [k for k in keys if k.startswith("refund:")] == [
+        f"refund:{refund_id}",
+        f"refund:{refund_id}:2",
+    ]
+
+    ask(world, customer, payment_id, amount=cny("70.00"))
+    error = refused(
+        world,
+        RefundExceedsPayment,
+        lambda: do_retry_refund(world.c.wallet, customer, None, refund_id, route="balance"),
+    )
+    assert error.params == {"remaining": "30.00", "currency": "CNY"}
+
+
 def test_a_card_refund_the_bank_does_not_answer_stays_processing(
     world: World, card_texts: None
 ) -> None:
@@ -784,7 +824,6 @@ def test_a_late_bank_answer_is_settled_by_a_retry_with_the_same_key(
         payouts = conn.execute(
             select(func.count())
             .select_from(t.bank_twin_requests)
-            .where(t.bank_twin_requests.c.token != "")
             .where(t.bank_twin_requests.c.operation == "payout")
         ).scalar_one()
     assert payouts == 1  # asked twice, paid once
@@ -904,6 +943,8 @@ def test_a_customer_asks_over_http_and_the_merchant_approves_with_its_api_key(
     assert api.get(f"/api/v1/refunds/{body['id']}", headers=bearer(stranger)).status_code == 404
     bad_key = api.get(f"/api/v1/refunds/{body['id']}", headers=bearer("wdk_live_nope"))
     assert bad_key.status_code == 401
+    retry = api.post(f"/api/v1/refunds/{body['id']}/retry", headers=bearer(token))
+    assert (retry.status_code, retry.json()["code"]) == (409, "refund_not_retryable")
 
 
 def test_refusals_are_explained_in_chinese_and_english(world: World, api: TestClient) -> None:

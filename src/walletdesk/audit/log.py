@@ -218,6 +218,12 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
     if row is None:
         _create_head(conn)
         row = conn.execute(locked).one()
+        # Records are only written under this lock, each moving the head forward,
+        # so a head still at 0 beside existing records means the head was deleted.
+        # Starting a fresh chain over them would hide that; refuse, and let
+        # `walletdesk audit verify` say what is wrong.
+        if row.last_seq == 0 and conn.execute(select(t.audit_log.c.seq).limit(1)).first():
+            raise AuditChainError("the audit head row is missing but the audit log has records")
     return int(row.last_seq), str(row.last_hash)
 
 
@@ -231,10 +237,4 @@ def _create_head(conn: Connection) -> None:
         insert = sqlite.insert(t.audit_head).values(values).on_conflict_do_nothing()
     else:  # PostgreSQL, and CockroachDB through its PostgreSQL-derived dialect
         insert = postgresql.insert(t.audit_head).values(values).on_conflict_do_nothing()
-    created = conn.execute(insert).rowcount == 1
-    # Records are only written under the head's lock, so if this transaction had to
-    # create the head, any record already there means the head was deleted.
-    # Starting a fresh chain over them would hide that; refuse, and let
-    # `walletdesk audit verify` say what is wrong.
-    if created and conn.execute(select(t.audit_log.c.seq).limit(1)).first() is not None:
-        raise AuditChainError("the audit head row is missing but the audit log has records")
+    conn.execute(insert)

@@ -66,6 +66,7 @@ PAGE_LIMIT = 50
 # skipped so the full run stays within its time budget; SQLite still covers it.
 PG_HISTORY_BUDGET_SECONDS = 120.0
 SQLITE_SYNCHRONOUS = "FULL"
+_LEDGER_TABLES = (t.accounts, t.transfers, t.entries, t.holds, t.failed_transfers)
 PG_ISOLATION = "READ COMMITTED"
 
 # The baseline's statements: the minimum per transfer, whatever the engine does.
@@ -104,11 +105,13 @@ class Plan:
     read_warmup: int = 20
 
 
+# Repetitions are many and short so that the median shrugs off the bursts of
+# load that other processes put on a shared two-core machine.
 FULL_PLAN = Plan(
     accounts=10_000,
     single_commits=2_000,
-    single_repetitions=5,
-    batch_repetitions={1_000: 7, 8_000: 5},
+    single_repetitions=8,
+    batch_repetitions={1_000: 9, 8_000: 7},
     read_calls=200,
 )
 QUICK_PLAN = Plan(
@@ -164,7 +167,7 @@ def run_all(postgres_url: str | None, quick: bool, history_sizes: list[int]) -> 
         report["backends"]["postgresql"] = {"available": False, "reason": "no --postgres-url"}
 
     report["targets"] = _judge(report["backends"])
-    report["all_targets_pass"] = all(
+    report["all_measured_targets_pass"] = all(
         target["status"] == "pass" for target in report["targets"] if target["status"] != "not_run"
     )
     report["machine"]["load_average_end"] = _load_average()
@@ -343,6 +346,19 @@ class _PostgresBaseline:
 
     def __init__(self, conninfo: str, accounts: int, funds: int) -> None:
         self.conn = psycopg.connect(conninfo)
+        try:
+            self._create_tables(accounts, funds)
+        except BaseException:
+            self.conn.close()
+            raise
+        statements = _baseline_sql(lambda name: f"%({name})s")
+        self.debit, self.credit, self.insert = (
+            statements["debit"],
+            statements["credit"],
+            statements["insert"],
+        )
+
+    def _create_tables(self, accounts: int, funds: int) -> None:
         with self.conn.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_baseline_xfer, bench_baseline_acc")
             for ddl in _BASELINE_DDL:
@@ -351,12 +367,6 @@ class _PostgresBaseline:
                 for i in range(accounts):
                     copy.write_row((i, funds))
         self.conn.commit()
-        statements = _baseline_sql(lambda name: f"%({name})s")
-        self.debit, self.credit, self.insert = (
-            statements["debit"],
-            statements["credit"],
-            statements["insert"],
-        )
 
     def single(self, work: Work) -> None:
         with self.conn.cursor() as cur:
@@ -580,9 +590,12 @@ def _read_costs_at(backend: _Backend, plan: Plan, size: int, rng: random.Random)
             _expect_ok(outcomes)
             built += count
         if engine.dialect.name == "postgresql":
-            # What autovacuum would soon do; without it the planner guesses from empty tables.
+            # What autovacuum would do next anyway after a bulk load: without it the
+            # planner guesses from empty-table statistics, and an autovacuum of a
+            # million fresh rows would run during, and distort, the timed reads.
+            tables = ", ".join(table.name for table in _LEDGER_TABLES)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+                conn.execute(text(f"VACUUM (ANALYZE) {tables}"))
 
         account = hot[0]
         with engine.connect() as conn:

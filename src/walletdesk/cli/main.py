@@ -191,6 +191,30 @@ def bench_ledger(
     typer.echo(json.dumps(report, indent=None if as_json else 2))
 
 
+@bench_app.command("http")
+def bench_http(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL server URL (a scratch database is made).")
+    ] = None,
+    seconds: Annotated[
+        float | None, typer.Option(min=0.5, help="Measured seconds per load (default 20).")
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="3 seconds per load, for a smoke run.")] = False,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent HTTP clients.")] = 50,
+    workers: Annotated[
+        str, typer.Option(help="Comma-separated uvicorn worker counts to measure.")
+    ] = "1,2",
+) -> None:
+    """Payments/second and p50/p99 latency through uvicorn, beside GET /health."""
+    from walletdesk.benchmarks.http import run_http_bench
+
+    counts = [int(w) for w in workers.split(",") if w.strip()]
+    length = seconds if seconds is not None else (3.0 if quick else 20.0)
+    report = run_http_bench(postgres_url, length, clients, workers=counts)
+    typer.echo(json.dumps(report, indent=None if as_json else 2, ensure_ascii=False))
+
+
 @bench_app.command("identity")
 def bench_identity(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,

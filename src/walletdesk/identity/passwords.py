@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -111,13 +113,18 @@ class Passwords:
         # Verified against when the login is unknown, so the answer takes as long
         # as for a real account and does not reveal which logins exist.
         self._dummy = self._hasher.hash("walletdesk-timing-equaliser")
+        # Each argon2 run holds memory_kib of RAM; more runs at once than cores only
+        # queue on the CPU anyway, so a login flood cannot take gigabytes.
+        self._slots = threading.BoundedSemaphore(os.cpu_count() or 1)
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._slots:
+            return self._hasher.hash(password)
 
     def verify(self, stored: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+            with self._slots:
+                return self._hasher.verify(stored or self._dummy, password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

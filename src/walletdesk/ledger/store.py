@@ -77,8 +77,9 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 # values are converted with the columns' own SQLAlchemy type processors (so rows
 # are stored exactly as Core would store them), and driver errors are re-raised
 # as SQLAlchemy's exceptions so the retry logic sees what it always saw.
-# On PostgreSQL, id lists travel as one array (``= ANY(%s)``) instead of huge
-# IN lists, rows go in with COPY, and balances with one UPDATE ... FROM unnest().
+# On PostgreSQL, id lists travel as one array (``= ANY(...)``) instead of huge
+# IN lists, rows go in with binary COPY, and balances with one UPDATE ... FROM
+# unnest(): a fixed handful of statements per batch, whatever its size.
 
 
 _PG_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -137,8 +138,6 @@ class _Driver:
         self.codec = _codec(conn.dialect)
         self.postgres = conn.dialect.name == "postgresql"
         self.mark = "%s" if self.postgres else "?"
-        # Arrays travel in psycopg's binary format: no text quoting of 8,000 elements.
-        self.array = "%b"
 
     @contextmanager
     def cursor(self, statement: str) -> Iterator[Any]:
@@ -183,7 +182,8 @@ class _Driver:
             batches = _chunks(list(asked))
         for batch in batches:
             if self.postgres:
-                statement, params = f"{query} = ANY({self.array}) {tail}", [batch]
+                # One array in psycopg's binary format (%b): no text quoting per element.
+                statement, params = f"{query} = ANY(%b) {tail}", [batch]
             else:
                 statement = f"{query} IN ({', '.join('?' * len(batch))}) {tail}"
                 params = list(batch)
@@ -230,20 +230,6 @@ def _account_from_row(row: Any) -> AccountState:
         version=row.version,
         reference=row.reference,
         created_at=row.created_at,
-    )
-
-
-def _hold_from_row(row: Any) -> HoldState:
-    return HoldState(
-        transfer_id=row.transfer_id,
-        debit_account_id=row.debit_account_id,
-        credit_account_id=row.credit_account_id,
-        amount=row.amount,
-        currency=row.currency,
-        expires_at=row.expires_at,
-        status=HoldStatus(row.status),
-        resolved_by=row.resolved_by,
-        resolved_at=row.resolved_at,
     )
 
 

@@ -261,6 +261,39 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
         ),
     },
     "refund_status": {
+        "approved_card": _texts(
+            "Refund approved",
+            "Your refund of {currency} {amount} from {merchant} was approved and will go back "
+            "to your card ending {last4}.",
+            "退款已通过",
+            "您向 {merchant} 申请的 {currency} {amount} 退款已通过，将退回尾号 {last4} 的银行卡。",
+        ),
+        "processing": _texts(
+            "Refund on its way to your card",
+            "Your refund of {currency} {amount} from {merchant} is with the bank for your card "
+            "ending {last4}. Expect it by {expected_by}; you don't need to do anything.",
+            "退款处理中",
+            "{merchant} 的 {currency} {amount} 退款正由银行处理，将退回尾号 {last4} 的银行卡，"
+            "预计 {expected_by} 前到账，您无需任何操作。",
+        ),
+        "completed_card": _texts(
+            "Refund sent to your card",
+            "{currency} {amount} from {merchant} has been refunded to your card ending {last4}. "
+            "Banks take up to 5 business days to show it: expect it by {expected_by}.",
+            "退款已退回银行卡",
+            "{merchant} 的 {currency} {amount} 退款已退回尾号 {last4} 的银行卡。"
+            "银行入账需 1-5 个工作日，预计 {expected_by} 前到账。",
+        ),
+        "failed": _texts(
+            "Refund didn't go through",
+            "Your bank declined the refund of {currency} {amount} from {merchant} to your card "
+            "ending {last4}. The money is safe with the merchant: you can have it refunded to "
+            "your walletdesk balance instead, or contact walletdesk support from Help in the app.",
+            "退款未成功",
+            "您的银行拒绝了 {merchant} 退回尾号 {last4} 银行卡的 {currency} {amount} 退款，"
+            "款项仍在商户处，资金安全。您可以改为退回 walletdesk 余额，"
+            "或通过 App 内的“帮助”联系 walletdesk 客服。",
+        ),
         "requested": _texts(
             "Refund requested",
             "We've received your request for a refund of {currency} {amount} from "

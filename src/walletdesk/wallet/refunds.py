@@ -705,11 +705,12 @@ def _ask_bank(deps: WalletDeps, refund_id: uuid.UUID) -> Any:
     """Pay a processing card refund out through the bank, then post or void its hold."""
     with deps.engine.connect() as conn:
         row = _refund(conn, refund_id)
+        if row.status != RefundStatus.PROCESSING.value:
+            return row
+        # The card may have been removed since; the refund still goes to it, as at a bank.
         token = conn.execute(
             select(identity_tables.cards.c.token).where(identity_tables.cards.c.id == row.card_id)
         ).scalar_one()
-    if row.status != RefundStatus.PROCESSING.value:
-        return row
     failures = sum(1 for h in row.history if h["status"] == RefundStatus.FAILED.value)
     # The first attempt's key is refund:{id}; after a failure the bank must be asked anew.
     key = f"refund:{row.id}" if failures == 0 else f"refund:{row.id}:{failures + 1}"
