@@ -44,7 +44,7 @@ def transfer(
     pending_id: uuid.UUID | None = None,
     timeout_seconds: int = 0,
     code: str = "test",
-    id: uuid.UUID | None = None,  # noqa: A002 - mirrors the record's field name
+    id: uuid.UUID | None = None,
 ) -> NewTransfer:
     return NewTransfer(
         id=id or new_id(),

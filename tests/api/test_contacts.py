@@ -5,28 +5,10 @@ Public endpoints: no login. The fixture's fake clock starts on 2026-01-01.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
-
-from walletdesk.api.app import create_app
-from walletdesk.api.routes import contacts
-from walletdesk.bootstrap import Container
 
 BACKENDS = ["sqlite"]  # no database is touched; one backend is enough
 ZH = {"Accept-Language": "zh-CN"}
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    # Until api/app.py includes the contacts router, include it here; afterwards this
-    # fixture is the shared one plus nothing.
-    app = create_app(container)
-    if not any(getattr(r, "path", "") == "/api/v1/contacts/check" for r in app.routes):
-        app.include_router(contacts.router)
-    with TestClient(app, raise_server_exceptions=True) as test_client:
-        yield test_client
 
 
 def test_the_directory_lists_walletdesk_first_with_tiers_and_dates(client: TestClient) -> None:

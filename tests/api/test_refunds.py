@@ -19,9 +19,7 @@ from api_world import STRONG
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from walletdesk.api import i18n
 from walletdesk.api.app import create_app
-from walletdesk.api.routes import refunds as refund_routes
 from walletdesk.audit import tables as audit_tables
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
@@ -873,14 +871,8 @@ def test_eight_simultaneous_partial_refunds_never_exceed_the_payment(world: Worl
 
 
 @pytest.fixture
-def api(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    # Until the lead wires them: the refund routes and their messages.
-    for key, texts in ERRORS.items():
-        monkeypatch.setitem(i18n.MESSAGES, key, texts)
-    app = create_app(container)
-    if not any(getattr(r, "path", "") == "/api/v1/refunds/{refund_id}" for r in app.routes):
-        app.include_router(refund_routes.router)
-    with TestClient(app) as client:
+def api(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container)) as client:
         yield client
 
 

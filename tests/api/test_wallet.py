@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 from api_world import Customer, log_in, sign_up, totp_now
-from wallet_world import Shop, add_card, available, ledger_is_balanced, open_shop, top_up
 from fastapi.testclient import TestClient
+from wallet_world import Shop, add_card, available, ledger_is_balanced, open_shop, top_up
 
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
@@ -199,7 +199,7 @@ def test_paying_an_intent_succeeds_once_even_if_paid_twice(
     assert available(me) == "62.00"
     container.webhooks.run_once()
     sender = container.webhooks.sender
-    url, body, headers = sender.received[-1]  # type: ignore[attr-defined]
+    _url, body, headers = sender.received[-1]  # type: ignore[attr-defined]
     assert json.loads(body)["type"] == "payment.succeeded"
     assert verify(shop.webhook_secret, headers["Walletdesk-Signature"], body, container.clock.now())
     assert not verify("wrong-secret", headers["Walletdesk-Signature"], body, container.clock.now())
@@ -216,7 +216,8 @@ def test_an_insufficient_balance_fails_with_a_diagnosis(me: Customer, shop: Shop
     assert available(me) == "10.00"
     diagnosis = me.get(f"/api/v1/payments/{intent['id']}/diagnosis").json()
     assert diagnosis["code"] == "insufficient_funds"
-    assert "10.00" in diagnosis["cause"] and "38.00" in diagnosis["cause"]
+    assert "10.00" in diagnosis["cause"]
+    assert "38.00" in diagnosis["cause"]
     assert diagnosis["retryable"] is True
     assert diagnosis["related_articles"]
     # After a top-up the same intent can be paid.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from walletdesk.audit import tables as t
+from walletdesk.audit.append_only import drop_append_only_trigger
 from walletdesk.audit.log import record
 from walletdesk.audit.model import AuditRecord, ChainReport
 from walletdesk.core.clock import FakeClock
@@ -50,6 +53,19 @@ def raw_head(engine: Engine) -> tuple[Any, ...] | None:
     with engine.connect() as conn:
         row = conn.execute(select(t.audit_head)).one_or_none()
     return None if row is None else tuple(row)
+
+
+@contextmanager
+def tampering(engine: Engine) -> Iterator[Connection]:
+    """A transaction for editing the log behind record()'s back, as an intruder would.
+
+    On PostgreSQL the append-only triggers are dropped first: a migration test run
+    earlier in the session may have left them on the shared test database.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            drop_append_only_trigger(conn)
+        yield conn
 
 
 def problems_of(report: ChainReport) -> list[tuple[int, str]]:

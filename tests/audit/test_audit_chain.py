@@ -15,7 +15,7 @@ from walletdesk.audit.model import GENESIS_HASH, AuditChainError, compute_hash
 from walletdesk.audit.verify import verify_chain
 from walletdesk.core.clock import FakeClock
 
-from .audit_world import append, problems_of, raw_head, raw_log, write_chain
+from .audit_world import append, problems_of, raw_head, raw_log, tampering, write_chain
 
 MIDDLE = 3
 
@@ -79,7 +79,7 @@ def test_editing_any_field_of_a_middle_row_is_detected_at_that_seq(
     engine: Engine, clock: FakeClock, column: str, value: Any, expected: list[tuple[int, str]]
 ) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(update(t.audit_log).where(t.audit_log.c.seq == MIDDLE).values({column: value}))
 
     report = verify_chain(engine)
@@ -94,7 +94,7 @@ def test_editing_a_middle_row_and_recomputing_its_hash_breaks_the_next_link(
 ) -> None:
     written = write_chain(engine, clock, 5)
     forged = replace(written[MIDDLE - 1], reason="approved by supervisor")
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(
             update(t.audit_log)
             .where(t.audit_log.c.seq == MIDDLE)
@@ -108,7 +108,7 @@ def test_deleting_a_middle_row_is_detected_at_the_row_after_it(
     engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(delete(t.audit_log).where(t.audit_log.c.seq == MIDDLE))
 
     report = verify_chain(engine)
@@ -119,7 +119,7 @@ def test_deleting_a_middle_row_is_detected_at_the_row_after_it(
 
 def test_deleting_a_row_on_a_chunk_boundary_is_detected(engine: Engine, clock: FakeClock) -> None:
     write_chain(engine, clock, 6)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(delete(t.audit_log).where(t.audit_log.c.seq == 5))
 
     report = verify_chain(engine, chunk_size=2)
@@ -131,7 +131,7 @@ def test_deleting_the_newest_row_is_detected_through_the_head(
     engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(delete(t.audit_log).where(t.audit_log.c.seq == 5))
 
     report = verify_chain(engine)
@@ -142,7 +142,7 @@ def test_deleting_the_newest_row_is_detected_through_the_head(
 
 def test_deleting_every_row_is_detected_through_the_head(engine: Engine, clock: FakeClock) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(delete(t.audit_log))
 
     report = verify_chain(engine)
@@ -155,7 +155,7 @@ def test_rewriting_the_newest_rows_hash_is_detected_at_the_row_and_the_head(
     engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(update(t.audit_log).where(t.audit_log.c.seq == 5).values(hash="c" * 64))
 
     assert problems_of(verify_chain(engine)) == [(5, "hash_mismatch"), (5, "head_mismatch")]
@@ -168,7 +168,7 @@ def test_a_forged_row_appended_without_the_head_is_detected_even_with_a_valid_ha
     last = written[-1]
     forged = replace(last, seq=6, id=uuid.UUID(int=6), reason="forged", prev_hash=last.hash)
     forged = replace(forged, hash=compute_hash(forged))
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(t.audit_log.insert().values(_row_values(forged)))
 
     report = verify_chain(engine)
@@ -183,7 +183,7 @@ def test_a_forged_row_with_a_made_up_hash_is_detected_at_its_seq(
     written = write_chain(engine, clock, 5)
     forged = replace(written[-1], seq=6, id=uuid.UUID(int=6), prev_hash=written[-1].hash)
     forged = replace(forged, hash="d" * 64)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(t.audit_log.insert().values(_row_values(forged)))
 
     assert problems_of(verify_chain(engine)) == [(6, "hash_mismatch"), (6, "rows_beyond_head")]
@@ -193,7 +193,7 @@ def test_a_missing_head_is_detected_and_blocks_further_appends(
     engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(engine, clock, 3)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(delete(t.audit_head))
     before = raw_log(engine)
 
@@ -206,7 +206,7 @@ def test_a_missing_head_is_detected_and_blocks_further_appends(
 
 def test_problems_past_the_limit_are_counted_not_kept(engine: Engine, clock: FakeClock) -> None:
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(update(t.audit_log).values(reason="rewritten"))
 
     report = verify_chain(engine, max_problems=2)
@@ -222,7 +222,7 @@ def test_a_value_that_no_longer_decodes_is_reported_at_its_seq(
 ) -> None:
     # SQLite keeps whatever is written into any column; PostgreSQL's types refuse it.
     write_chain(engine, clock, 5)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(text("UPDATE audit_log SET at = 'yesterday' WHERE seq = :seq"), {"seq": 2})
         conn.execute(text("UPDATE audit_log SET after = '{broken' WHERE seq = :seq"), {"seq": 4})
 

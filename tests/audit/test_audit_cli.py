@@ -14,7 +14,7 @@ from walletdesk.audit.cli import audit_app
 from walletdesk.core.clock import FakeClock
 from walletdesk.settings import Settings
 
-from .audit_world import write_chain
+from .audit_world import tampering, write_chain
 
 
 def point_cli_at(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
@@ -47,7 +47,7 @@ def test_verify_exits_1_and_lists_the_problems_on_a_tampered_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     written = write_chain(engine, clock, 3)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(update(t.audit_log).where(t.audit_log.c.seq == 2).values(actor_role="admin"))
     point_cli_at(monkeypatch, database_settings)
 

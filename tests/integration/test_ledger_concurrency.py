@@ -7,9 +7,9 @@ import threading
 import uuid
 
 from ledger_world import make_world, open_account, transfer
-
 from walletdesk.core.ids import new_id
-from walletdesk.ledger.model import CreateTransferResult as R, TransferFlags as F
+from walletdesk.ledger.model import CreateTransferResult as R
+from walletdesk.ledger.model import TransferFlags as F
 from walletdesk.ledger.service import Ledger
 
 THREADS = 8

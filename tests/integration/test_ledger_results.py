@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from ledger_world import make_world, open_account, snapshot, transfer
 
+from ledger_world import make_world, open_account, snapshot, transfer
 from walletdesk.core.clock import FakeClock
 from walletdesk.core.errors import BatchTooLarge
 from walletdesk.ledger.model import (
@@ -20,8 +20,12 @@ from walletdesk.ledger.model import (
     AccountFlags,
     AccountKind,
     CreateAccountResult,
-    CreateTransferResult as R,
     NewAccount,
+)
+from walletdesk.ledger.model import (
+    CreateTransferResult as R,
+)
+from walletdesk.ledger.model import (
     TransferFlags as F,
 )
 from walletdesk.ledger.service import Ledger

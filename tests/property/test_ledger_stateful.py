@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -19,18 +20,22 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from ledger_world import snapshot, transfer
 from sqlalchemy import Engine, delete
 
+from ledger_world import snapshot, transfer
 from walletdesk.core.clock import FakeClock
 from walletdesk.core.ids import new_id
 from walletdesk.db.schema import metadata
 from walletdesk.ledger.model import (
     AccountFlags,
     AccountKind,
-    CreateTransferResult as R,
     NewAccount,
     NewTransfer,
+)
+from walletdesk.ledger.model import (
+    CreateTransferResult as R,
+)
+from walletdesk.ledger.model import (
     TransferFlags as F,
 )
 from walletdesk.ledger.service import Ledger

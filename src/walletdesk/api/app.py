@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from walletdesk import __version__
 from walletdesk.api import problems
 from walletdesk.api.idempotency import IdempotencyMiddleware
-from walletdesk.api.routes import alerts, health, identity, payments, refunds, wallet
+from walletdesk.api.routes import alerts, contacts, health, identity, payments, refunds, wallet
 from walletdesk.bootstrap import Container
 
 
@@ -38,6 +38,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(wallet.router)
     app.include_router(payments.router)
     app.include_router(refunds.router)
+    app.include_router(contacts.router)
     app.add_middleware(IdempotencyMiddleware)
 
     @app.get("/", include_in_schema=False)

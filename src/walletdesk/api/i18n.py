@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from walletdesk.identity.messages import ERRORS as IDENTITY_ERRORS
+from walletdesk.support.contacts.errors import ERRORS as CONTACT_ERRORS
 from walletdesk.wallet.refunds import ERRORS as REFUND_ERRORS
 
 SUPPORTED = ("en", "zh-CN")
@@ -86,6 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 MESSAGES.update(IDENTITY_ERRORS)
 MESSAGES.update(REFUND_ERRORS)
+MESSAGES.update(CONTACT_ERRORS)
 
 
 def negotiate(accept_language: str | None, default: str = "en") -> str:

@@ -222,7 +222,8 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
         # so a head still at 0 beside existing records means the head was deleted.
         # Starting a fresh chain over them would hide that; refuse, and let
         # `walletdesk audit verify` say what is wrong.
-        if row.last_seq == 0 and conn.execute(select(t.audit_log.c.seq).limit(1)).first():
+        has_records = conn.execute(select(t.audit_log.c.seq).limit(1)).first() is not None
+        if row.last_seq == 0 and has_records:
             raise AuditChainError("the audit head row is missing but the audit log has records")
     return int(row.last_seq), str(row.last_hash)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from walletdesk.audit.cli import audit_app
 from walletdesk.settings import Settings
 
 app = typer.Typer(help="walletdesk: a wallet with its customer-service centre built in.")
@@ -17,6 +18,7 @@ users_app = typer.Typer(help="Staff and customer accounts.")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
