@@ -99,11 +99,12 @@ def make_snippet(text: str, terms: Sequence[QueryTerm]) -> str:
         while end < len(text) and not text[end].isspace():
             end += 1
     marked: list[tuple[int, int]] = []
-    for span_start, span_end, _term in spans:
-        if span_end <= start or span_start >= end:
+    for found_start, found_end, _term in spans:
+        if found_end <= start or found_start >= end:
             continue
-        span_start, span_end = max(span_start, start), min(span_end, end)
+        span_start, span_end = max(found_start, start), min(found_end, end)
         if marked and span_start <= marked[-1][1]:
+            # Overlapping bigrams (申请, 请退, 退款) read as one highlighted phrase.
             marked[-1] = (marked[-1][0], max(marked[-1][1], span_end))
         else:
             marked.append((span_start, span_end))
