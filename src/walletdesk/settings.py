@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     # PostgreSQL isolation: READ COMMITTED with row locks is enough for the ledger;
     # SERIALIZABLE is the CockroachDB path and is exercised by the test-suite too.
     isolation_level: Literal["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"] = "READ COMMITTED"
-    max_transaction_retries: int = Field(default=12, ge=0)
+    # SERIALIZABLE (and CockroachDB) abort contended transactions by design; 30 jittered
+    # retries make an abort reaching the caller vanishingly rare under heavy contention.
+    max_transaction_retries: int = Field(default=30, ge=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     default_locale: Literal["en", "zh-CN"] = "en"

@@ -33,7 +33,7 @@ def is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
-def backoff_seconds(attempt: int, *, base: float = 0.002, cap: float = 0.25) -> float:
+def backoff_seconds(attempt: int, *, base: float = 0.002, cap: float = 0.5) -> float:
     """Full-jitter backoff: uniform in [0, min(cap, base * 2**attempt)]."""
     return random.uniform(0, min(cap, base * (2**attempt)))
 
@@ -42,7 +42,7 @@ def run_transaction(
     engine: Engine,
     work: Callable[[Connection], T],
     *,
-    retries: int = 12,
+    retries: int = 30,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run ``work`` in one transaction, retrying it whole on a retryable conflict."""

@@ -52,7 +52,7 @@ T = TypeVar("T")
 class Ledger:
     """Double-entry ledger over one SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine, clock: Clock, *, retries: int = 12) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, retries: int = 30) -> None:
         self.engine = engine
         self.clock = clock
         self.retries = retries

@@ -1,0 +1,176 @@
+"""Help-centre search benchmark: latency and recall@3 at a realistic corpus size.
+
+The shipped articles are padded with synthetic ones made of their own sentences,
+shuffled and mixed across articles, so the corpus has the vocabulary and token
+statistics of real help text (every query term is common, as it would be in a
+large help centre) while the real articles stay the ones that should rank first.
+SQLite runs in a temporary file; PostgreSQL in a scratch database created on the
+given server and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from walletdesk.core.clock import SystemClock
+from walletdesk.db.engine import make_engine, normalise_url
+from walletdesk.settings import Settings
+from walletdesk.support.helpcenter.articles import Article, Category, shipped_articles
+from walletdesk.support.helpcenter.labelled_queries import LABELLED_QUERIES
+from walletdesk.support.helpcenter.search import ensure_search_index_in, index_article
+from walletdesk.support.helpcenter.service import load_articles, search_articles
+from walletdesk.support.helpcenter.snippets import plain_text
+from walletdesk.support.helpcenter.tables import help_articles
+
+TARGET_P95_MS = 10.0
+_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
+_ROUNDS = 5
+_SENTENCES_PER_ARTICLE = (4, 9)
+
+
+def _sentences(articles: list[Article]) -> dict[str, list[str]]:
+    pool: dict[str, list[str]] = {}
+    for article in articles:
+        found = [s.strip() for s in _SENTENCE.findall(plain_text(article.body_markdown))]
+        pool.setdefault(article.locale, []).extend(s for s in found if len(s) > 8)
+    return pool
+
+
+def synthetic_articles(count: int, seed: int = 7) -> Iterator[Article]:
+    """``count`` articles whose text is real help sentences, shuffled. Deterministic."""
+    real = shipped_articles()
+    pool = _sentences(real)
+    titles = {locale: [a.title for a in real if a.locale == locale] for locale in pool}
+    rng = random.Random(seed)
+    locales = sorted(pool)
+    categories = [c for c in Category if c is not Category.OTHER]
+    for number in range(count):
+        locale = locales[number % len(locales)]
+        body = rng.sample(pool[locale], rng.randint(*_SENTENCES_PER_ARTICLE))
+        # Titles borrow a few words of real titles, so titles compete too.
+        words = rng.choice(titles[locale]).split()
+        title = " ".join(words[: max(1, len(words) // 2)]) + f" #{number}"
+        yield Article(
+            slug=f"synthetic-{number:06d}",
+            locale=locale,
+            category=rng.choice(categories),
+            title=title,
+            body_markdown=" ".join(body) + "\n",
+            tags=(),
+        )
+
+
+def _fill(engine: Engine, size: int) -> float:
+    """Load the shipped articles, then synthetic ones up to ``size`` rows. Returns seconds."""
+    started = time.perf_counter()
+    help_articles.create(engine, checkfirst=True)
+    load_articles(engine)
+    now = SystemClock().now()
+    missing = max(0, size - len(shipped_articles()))
+    with engine.begin() as conn:
+        ensure_search_index_in(conn)
+        for article in synthetic_articles(missing):
+            article_id = conn.execute(
+                insert(help_articles)
+                .values(
+                    slug=article.slug,
+                    locale=article.locale,
+                    category=article.category.value,
+                    title=article.title,
+                    body_markdown=article.body_markdown,
+                    tags=[],
+                    status=article.status.value,
+                    updated_at=now,
+                )
+                .returning(help_articles.c.id)
+            ).scalar_one()
+            index_article(conn, article_id, article)
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE help_articles")
+    return time.perf_counter() - started
+
+
+def _measure(engine: Engine) -> dict[str, Any]:
+    for labelled in LABELLED_QUERIES:  # warm caches and the statement cache
+        search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
+    latencies: list[float] = []
+    answered = 0
+    for round_number in range(_ROUNDS):
+        for labelled in LABELLED_QUERIES:
+            started = time.perf_counter()
+            hits = search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if round_number == 0 and any(hit.slug in labelled.expected for hit in hits):
+                answered += 1
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "searches": len(latencies),
+        "p50_ms": round(cuts[49], 2),
+        "p95_ms": round(cuts[94], 2),
+        "max_ms": round(max(latencies), 2),
+        "recall_at_3": round(answered / len(LABELLED_QUERIES), 3),
+    }
+
+
+@contextmanager
+def _scratch_postgres(server_url: str) -> Iterator[Engine]:
+    name = f"walletdesk_helpbench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(server_url)).set(database=name).render_as_string(False)
+    engine = make_engine(Settings(database_url=url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run(engine: Engine, articles: int) -> dict[str, Any]:
+    index_seconds = _fill(engine, articles)
+    result = _measure(engine)
+    result["index_seconds"] = round(index_seconds, 1)
+    result["meets_target"] = result["p95_ms"] <= TARGET_P95_MS
+    return result
+
+
+def run_search_bench(engine_url: str | None, articles: int = 10_000) -> dict[str, Any]:
+    """Search latency (p50/p95/max in ms) and recall@3 over the labelled queries.
+
+    Always runs on SQLite in a temporary file; also on PostgreSQL when
+    ``engine_url`` names a server (a scratch database is created there and
+    dropped). ``articles`` is the corpus size including the shipped articles.
+    Each backend runs every labelled query five times, one at a time.
+    """
+    report: dict[str, Any] = {
+        "articles": articles,
+        "queries": len(LABELLED_QUERIES),
+        "target_p95_ms": TARGET_P95_MS,
+        "backends": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="walletdesk-helpbench-") as folder:
+        url = f"sqlite:///{Path(folder) / 'help.db'}"
+        engine = make_engine(Settings(database_url=url))
+        try:
+            report["backends"]["sqlite"] = _run(engine, articles)
+        finally:
+            engine.dispose()
+    if engine_url is not None:
+        with _scratch_postgres(engine_url) as engine:
+            report["backends"]["postgres"] = _run(engine, articles)
+    return report
