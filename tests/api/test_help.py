@@ -43,7 +43,9 @@ def test_an_english_question_finds_the_card_refund_article(help_client: TestClie
 
 
 def test_a_chinese_question_finds_the_password_reset_article(help_client: TestClient) -> None:
-    response = help_client.get("/api/v1/help/articles", params={"q": "忘记密码怎么办", "locale": "zh-CN"})
+    response = help_client.get(
+        "/api/v1/help/articles", params={"q": "忘记密码怎么办", "locale": "zh-CN"}
+    )
     assert response.status_code == 200
     first = response.json()["items"][0]
     assert first["slug"] == "forgot-password"

@@ -121,7 +121,9 @@ def test_recall_at_3_on_the_labelled_queries_is_at_least_90_percent(loaded: Engi
             answered += 1
         else:
             misses.append((labelled.query, [hit.slug for hit in hits]))
-    per_locale = {loc: sum(1 for q in LABELLED_QUERIES if q.locale == loc) for loc in ("en", "zh-CN")}
+    per_locale = {
+        loc: sum(1 for q in LABELLED_QUERIES if q.locale == loc) for loc in ("en", "zh-CN")
+    }
     assert min(per_locale.values()) >= 30
     assert answered / len(LABELLED_QUERIES) >= 0.9, misses
 
@@ -176,9 +178,7 @@ def test_without_a_query_articles_are_listed_by_category(loaded: Engine) -> None
 
 def test_an_article_falls_back_to_the_other_language(loaded: Engine, clock: FakeClock) -> None:
     admin = _principal(Role.ADMIN)
-    do_update_article(
-        loaded, clock, admin, "how-to-top-up", "zh-CN", status=ArticleStatus.DRAFT
-    )
+    do_update_article(loaded, clock, admin, "how-to-top-up", "zh-CN", status=ArticleStatus.DRAFT)
     stored = get_article(loaded, "how-to-top-up", "zh-CN")
     assert (stored.article.locale, stored.fallback) == ("en", True)
     assert get_article(loaded, "how-to-top-up", "en").fallback is False

@@ -10,6 +10,20 @@ from walletdesk.settings import Settings
 
 config = context.config
 
+# The help centre's search index is built by support.helpcenter.search at load time
+# (FTS5 on SQLite, a tsvector column on PostgreSQL); Alembic must not try to drop it.
+SEARCH_INDEX_OBJECTS = {"help_articles_search", "search_vector", "ix_help_articles_search_vector"}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (
+        reflected
+        and name is not None
+        and (name in SEARCH_INDEX_OBJECTS or name.startswith("help_articles_search"))
+    )
+
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url") or Settings().database_url
@@ -21,6 +35,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things in place; batch mode copies the table.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -32,8 +32,8 @@ from walletdesk.support.helpcenter.tokenize import QueryTerm, index_tokens, quer
 FTS_TABLE = "help_articles_search"
 MAX_LIMIT = 50
 # Field weights: a word in the title says more about an article than one in the body.
-TITLE_WEIGHT = 10.0
-TAGS_WEIGHT = 5.0
+TITLE_WEIGHT = 6.0
+TAGS_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 # ts_rank_cd weights for D (body), C (unused), B (tags), A (title).
 _PG_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
