@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from sqlalchemy import Engine, inspect, text
 
 from walletdesk.db import migrate
@@ -9,6 +12,15 @@ from walletdesk.db.schema import metadata
 from walletdesk.settings import Settings
 
 BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(autouse=True)
+def schema_restored_afterwards(engine: Engine) -> Iterator[None]:
+    """The PostgreSQL test database is shared by the whole run: leave it as create_all
+    made it (no Alembic marker, no triggers), whatever these tests did or failed at."""
+    yield
+    start_from_nothing(engine)
+    metadata.create_all(engine)
 
 
 def start_from_nothing(engine: Engine) -> None:

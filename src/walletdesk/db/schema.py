@@ -7,10 +7,12 @@ from walletdesk.db.types import metadata
 from walletdesk.identity import tables as identity_tables
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.notify import tables as notify_tables
+from walletdesk.support.helpcenter import tables as helpcenter_tables
 from walletdesk.wallet import tables as wallet_tables
 
 __all__ = [
     "audit_tables",
+    "helpcenter_tables",
     "identity_tables",
     "ledger_tables",
     "metadata",
