@@ -406,12 +406,13 @@ def test_allocate_of_a_negative_amount_mirrors_the_positive_split(
         (-5, [1, 1], [-3, -2]),
         (100, [1, 1, 1], [34, 33, 33]),
         (5, [0, 1, 1], [0, 3, 2]),
-        (1, [3, 7], [1, 0]),
+        (1, [3, 7], [0, 1]),
+        (6, [2, 1, 1], [3, 2, 1]),
         (1000, [70, 30], [700, 300]),
         (0, [1, 2], [0, 0]),
     ],
 )
-def test_allocate_hands_the_remainder_out_from_the_first_share(
+def test_allocate_hands_the_remainder_to_the_largest_remainders_first(
     minor: int, ratios: list[int], expected: list[int]
 ) -> None:
     assert [part.minor for part in Money(minor, CNY).allocate(ratios)] == expected

@@ -299,10 +299,11 @@ class Money:
         """Split the amount into ``len(ratios)`` parts proportional to ``ratios``.
 
         The parts always sum exactly to ``self``. Each part is first rounded toward
-        zero; the leftover minor units are then handed out one at a time from the
-        first share onward, skipping zero-ratio shares (which therefore always get
-        zero). Negative amounts split as the negation of their absolute value, so
-        parts for equal ratios differ by at most one minor unit either way.
+        zero; the leftover minor units then go one each to the shares that lost the
+        most to rounding (largest remainder; ties to the earlier share), so every
+        part is within one minor unit of its exact share and a share that divides
+        exactly is never topped up. Zero-ratio shares always get zero. Negative
+        amounts split as the negation of their absolute value.
 
         ``ratios`` must be non-negative ints with a positive sum (``TypeError`` for
         non-ints, ``ValueError`` otherwise).
@@ -316,15 +317,14 @@ class Money:
 
         magnitude = abs(self.minor)
         shares = [magnitude * r // total for r in checked]
-        # The leftover is smaller than the number of positive ratios (each one lost
-        # less than a whole unit to flooring), so a single pass hands it all out.
+        # The leftover is smaller than the number of shares with a remainder (each
+        # lost less than a whole unit to flooring), so one pass hands it all out.
         leftover = magnitude - sum(shares)
-        for index, ratio in enumerate(checked):
-            if leftover == 0:
-                break
-            if ratio > 0:
-                shares[index] += 1
-                leftover -= 1
+        by_remainder = sorted(
+            range(len(checked)), key=lambda i: (-(magnitude * checked[i] % total), i)
+        )
+        for index in by_remainder[:leftover]:
+            shares[index] += 1
 
         sign = -1 if self.minor < 0 else 1
         return [Money(sign * share, self.currency) for share in shares]
