@@ -22,6 +22,7 @@ from starlette.responses import Response
 from walletdesk.api.i18n import request_locale, translate
 from walletdesk.api.problems import problem
 from walletdesk.bootstrap import Container
+from walletdesk.db.transactions import writing
 from walletdesk.wallet import tables as t
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -56,7 +57,7 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         c = t.idempotency_keys.c
         where = and_(c.principal == principal, c.key == key)
         try:
-            with engine.begin() as conn:
+            with writing(engine) as conn:
                 conn.execute(
                     delete(t.idempotency_keys).where(and_(where, c.created_at < now - RETENTION))
                 )
@@ -105,12 +106,12 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         try:
             response = await call_next(request)
         except Exception:
-            with engine.begin() as conn:
+            with writing(engine) as conn:
                 conn.execute(delete(t.idempotency_keys).where(where))
             raise
         chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
         content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             if response.status_code == 202 or response.status_code >= 500:
                 conn.execute(delete(t.idempotency_keys).where(where))
             else:

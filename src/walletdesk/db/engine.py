@@ -20,6 +20,9 @@ from sqlalchemy.engine import make_url
 
 from walletdesk.settings import Settings
 
+# Execution option that marks a connection as a writer (set by db.transactions).
+WRITE_OPTION = "walletdesk_write"
+
 
 def normalise_url(url: str) -> str:
     """Prefer psycopg 3 for ``postgresql://`` URLs; leave everything else as given."""
@@ -80,7 +83,12 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock now: no deadlock on lock upgrade, no lost update.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (every unit of work, see db/transactions.py) begin IMMEDIATE: they take
+        # the write lock up front, so no deadlock on lock upgrade and no lost update.
+        # Readers begin DEFERRED: under WAL they neither wait for a writer nor block one.
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+
+from walletdesk.db.engine import WRITE_OPTION
 
 T = TypeVar("T")
 
@@ -49,10 +52,23 @@ def run_transaction(
     attempt = 0
     while True:
         try:
-            with engine.begin() as connection:
+            with writing(engine) as connection:
                 return work(connection)
         except DBAPIError as exc:
             if attempt >= retries or not is_retryable(exc):
                 raise
             attempt += 1
             sleep(backoff_seconds(attempt))
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction, committed on exit (``engine.begin()`` for writers).
+
+    On SQLite it begins IMMEDIATE, taking the write lock first; plain
+    ``engine.connect()`` reads begin DEFERRED and do not queue behind writers.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            yield connection

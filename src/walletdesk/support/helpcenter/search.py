@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from walletdesk.db.transactions import writing
 from walletdesk.support.helpcenter.articles import Article
 from walletdesk.support.helpcenter.snippets import make_snippet, plain_text
 from walletdesk.support.helpcenter.tokenize import QueryTerm, index_tokens, query_terms
@@ -62,7 +63,7 @@ def _facet(name: str, value: str) -> str:
 
 def ensure_search_index(engine: Engine) -> None:
     """Create the dialect's search index if it is missing. Safe to call repeatedly."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         ensure_search_index_in(conn)
 
 
