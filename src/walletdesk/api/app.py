@@ -11,7 +11,16 @@ from fastapi.responses import RedirectResponse
 from walletdesk import __version__
 from walletdesk.api import problems
 from walletdesk.api.idempotency import IdempotencyMiddleware
-from walletdesk.api.routes import alerts, contacts, health, identity, payments, refunds, wallet
+from walletdesk.api.routes import (
+    alerts,
+    contacts,
+    health,
+    identity,
+    payments,
+    refunds,
+    tickets,
+    wallet,
+)
 from walletdesk.api.routes import help as help_routes
 from walletdesk.bootstrap import Container
 
@@ -41,6 +50,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(refunds.router)
     app.include_router(contacts.router)
     app.include_router(help_routes.router)
+    app.include_router(tickets.router)
     app.add_middleware(IdempotencyMiddleware)
 
     @app.get("/", include_in_schema=False)

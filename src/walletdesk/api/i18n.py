@@ -6,6 +6,7 @@ from fastapi import Request
 
 from walletdesk.identity.messages import ERRORS as IDENTITY_ERRORS
 from walletdesk.support.contacts.errors import ERRORS as CONTACT_ERRORS
+from walletdesk.support.tickets.errors import ERRORS as TICKET_ERRORS
 from walletdesk.wallet.refunds import ERRORS as REFUND_ERRORS
 
 SUPPORTED = ("en", "zh-CN")
@@ -88,6 +89,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 MESSAGES.update(IDENTITY_ERRORS)
 MESSAGES.update(REFUND_ERRORS)
 MESSAGES.update(CONTACT_ERRORS)
+MESSAGES.update(TICKET_ERRORS)
 
 
 def negotiate(accept_language: str | None, default: str = "en") -> str:

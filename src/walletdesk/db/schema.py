@@ -8,6 +8,7 @@ from walletdesk.identity import tables as identity_tables
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.notify import tables as notify_tables
 from walletdesk.support.helpcenter import tables as helpcenter_tables
+from walletdesk.support.tickets import tables as ticket_tables
 from walletdesk.wallet import tables as wallet_tables
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "ledger_tables",
     "metadata",
     "notify_tables",
+    "ticket_tables",
     "wallet_tables",
 ]

@@ -1,0 +1,139 @@
+"""Customer service (API.md "Customer service"): triage, tickets, replies, CSAT, agent queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.support.helpcenter.articles import Category
+from walletdesk.support.tickets import service
+from walletdesk.support.tickets.rules import Channel, TicketStatus
+from walletdesk.support.triage import classify
+
+router = APIRouter(prefix="/api/v1", tags=["customer service"])
+
+
+class ClassifyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class TicketCreate(BaseModel):
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+    channel: Channel = Channel.WEB
+    payment_id: uuid.UUID | None = None
+
+
+class ReplyBody(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class CsatBody(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class AssignBody(BaseModel):
+    assignee_id: uuid.UUID | None = Field(default=None, description="default: the caller")
+
+
+class StatusBody(BaseModel):
+    status: TicketStatus
+
+
+def _deps(c: App) -> service.TicketDeps:
+    return service.TicketDeps.of(c.engine, c.clock)
+
+
+@router.post("/support/classify")
+def classify_text(body: ClassifyBody, c: App, ctx: Ctx) -> dict[str, Any]:
+    """The likely category of a text (DOMAIN.md §1), how sure, and its scam risk."""
+    triage = classify(body.text, ctx.locale, today=c.clock.now().date())
+    return {
+        "category": triage.category.value,
+        "confidence": triage.confidence,
+        "scam_risk": triage.scam_risk.value,
+    }
+
+
+# -- customers --------------------------------------------------------------------
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+def create_ticket(body: TicketCreate, c: App, me: Me) -> dict[str, Any]:
+    return service.do_create_ticket(
+        _deps(c),
+        me.user,
+        subject=body.subject,
+        body=body.body,
+        channel=body.channel,
+        payment_id=body.payment_id,
+    )
+
+
+@router.get("/tickets")
+def list_tickets(c: App, me: Me) -> dict[str, Any]:
+    return {"items": service.list_my_tickets(c.engine, me.user.id)}
+
+
+@router.get("/tickets/{ticket_id}")
+def get_ticket(ticket_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
+    return service.get_my_ticket(c.engine, ticket_id, me.user.id)
+
+
+@router.post("/tickets/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
+def reply(ticket_id: uuid.UUID, body: ReplyBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_customer_reply(_deps(c), me.user, ticket_id, body.body)
+
+
+@router.post("/tickets/{ticket_id}/csat", status_code=status.HTTP_201_CREATED)
+def rate(ticket_id: uuid.UUID, body: CsatBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_rate(_deps(c), me.user, ticket_id, body.score, body.comment)
+
+
+# -- agents -----------------------------------------------------------------------
+
+
+@router.get("/agent/tickets")
+def queue(
+    c: App,
+    me: Me,
+    status: TicketStatus | None = None,
+    category: Category | None = None,
+    assignee: str | None = None,
+) -> dict[str, Any]:
+    """Open tickets (or those in ``status``), soonest SLA due first.
+    ``assignee``: ``me``, ``none`` or an agent's id."""
+    items = service.list_queue(
+        _deps(c), me.user, status=status, category=category, assignee=assignee
+    )
+    return {"items": items}
+
+
+@router.get("/agent/tickets/{ticket_id}")
+def agent_ticket(ticket_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
+    return service.get_ticket_for_agent(_deps(c), me.user, ticket_id)
+
+
+@router.post("/agent/tickets/{ticket_id}/assign")
+def assign(ticket_id: uuid.UUID, body: AssignBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_assign(_deps(c), me.user, ticket_id, body.assignee_id)
+
+
+@router.post("/agent/tickets/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
+def agent_reply(ticket_id: uuid.UUID, body: ReplyBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_agent_reply(_deps(c), me.user, ticket_id, body.body)
+
+
+@router.post("/agent/tickets/{ticket_id}/notes", status_code=status.HTTP_201_CREATED)
+def internal_note(ticket_id: uuid.UUID, body: ReplyBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_agent_reply(_deps(c), me.user, ticket_id, body.body, internal=True)
+
+
+@router.post("/agent/tickets/{ticket_id}/status")
+def change_status(ticket_id: uuid.UUID, body: StatusBody, c: App, me: Me) -> dict[str, Any]:
+    return service.do_change_status(_deps(c), me.user, ticket_id, body.status)

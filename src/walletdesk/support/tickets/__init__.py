@@ -1,0 +1,1 @@
+"""Tickets: one queue for every channel, with business-hours SLA clocks (DOMAIN.md §5)."""

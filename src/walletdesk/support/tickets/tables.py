@@ -1,0 +1,81 @@
+"""Ticket storage: tickets, their messages, SLA events and CSAT answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+
+from walletdesk.db.types import BigIntPrimaryKey, UTCDateTime, metadata
+
+tickets = Table(
+    "tickets",
+    metadata,
+    # seq numbers tickets for people: WD-000123.
+    Column("seq", BigIntPrimaryKey, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("customer_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("scam_risk", String(8), nullable=False),
+    Column("payment_id", Uuid),
+    Column("assignee_id", Uuid, ForeignKey("users.id")),
+    Column("first_reply_due", UTCDateTime),
+    Column("resolution_due", UTCDateTime),
+    Column("first_replied_at", UTCDateTime),
+    Column("solved_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_tickets_customer_seq", "customer_id", "seq"),
+    Index("ix_tickets_status_seq", "status", "seq"),
+)
+
+ticket_messages = Table(
+    "ticket_messages",
+    metadata,
+    Column("seq", BigIntPrimaryKey, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("ticket_id", Uuid, ForeignKey("tickets.id"), nullable=False),
+    Column("author_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("author_role", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_ticket_messages_ticket_seq", "ticket_id", "seq"),
+)
+
+sla_events = Table(
+    "sla_events",
+    metadata,
+    Column("seq", BigIntPrimaryKey, primary_key=True, autoincrement=True),
+    Column("ticket_id", Uuid, ForeignKey("tickets.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    # The target's length in business minutes, on ``activated`` rows.
+    Column("minutes", Integer),
+    Index("ix_sla_events_ticket_seq", "ticket_id", "seq"),
+)
+
+ticket_csat = Table(
+    "ticket_csat",
+    metadata,
+    # One answer per ticket: the primary key says so.
+    Column("ticket_id", Uuid, ForeignKey("tickets.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("comment", String(1000)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+__all__ = ["sla_events", "ticket_csat", "ticket_messages", "tickets"]
