@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # After a phone/email/card change, withdrawals to newly added cards wait this long.
     cooling_off_hours: int = Field(default=24, ge=0)
     totp_issuer: str = "walletdesk"
+    # Payments at or above this many minor units need a fresh step-up verification
+    # (strong customer authentication); below it the session is enough.
+    sca_threshold_minor: int = Field(default=200_000, ge=0)
 
     # -- notifications -------------------------------------------------------------
     # "stored" keeps every email in notify_messages (the local twin: demo, tests);

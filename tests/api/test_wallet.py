@@ -409,3 +409,41 @@ def test_a_limit_request_needs_step_up(me: Customer, container: Container) -> No
 
     with container.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.limit_requests)).scalar_one() == 0
+
+
+def test_a_large_payment_needs_step_up_and_a_bad_token_fails_it(
+    client: TestClient, me: Customer, shop: Shop, clock: FakeClock
+) -> None:
+    top_up(me, "5000.00")
+    evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
+    me.post("/api/v1/me/kyc", json={"tier": "II", **evidence})
+    started = me.post("/api/v1/me/2fa/totp").json()
+    me.post("/api/v1/me/2fa/totp/confirm", json={"code": totp_now(started["secret"], clock)})
+    clock.advance(timedelta(days=2))
+    relogin = client.post(
+        "/api/v1/sessions",
+        json={
+            "login": "13800138000",
+            "password": me.password,
+            "totp_code": totp_now(started["secret"], clock),
+        },
+        headers={"X-Device-Id": "phone-1", "User-Agent": "walletdesk-app/phone-1"},
+    )
+    me.token = relogin.json()["token"]
+    intent = shop.intent("2000.00", "big-1").json()
+    needs = me.post(f"/api/v1/payment-intents/{intent['id']}/pay", headers=ZH)
+    assert needs.status_code == 402
+    assert needs.json()["failure"]["code"] == "authentication_required"
+    assert needs.json()["failure"]["retryable"] is True
+    bad = me.post(
+        f"/api/v1/payment-intents/{intent['id']}/pay",
+        headers={"X-Verification-Token": "wdv_forged"},
+    )
+    assert bad.json()["failure"]["code"] == "authentication_failed"
+    assert available(me) == "5000.00"
+    ok = me.post(
+        f"/api/v1/payment-intents/{intent['id']}/pay",
+        headers={"X-Verification-Token": me.step_up()},
+    )
+    assert ok.json()["status"] == "succeeded"
+    assert available(me) == "3000.00"

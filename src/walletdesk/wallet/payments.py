@@ -19,7 +19,9 @@ from sqlalchemy import Connection, and_, insert, select, update
 from walletdesk.core.errors import Conflict, NotFound, ValidationError
 from walletdesk.core.money import Currency, Money
 from walletdesk.identity import store as identity_store
+from walletdesk.identity.errors import VerificationRequired
 from walletdesk.identity.model import User, UserStatus
+from walletdesk.identity.verification import consume_verification
 from walletdesk.ledger.model import CreateTransferResult, NewTransfer
 from walletdesk.notify.messages import AlertKind
 from walletdesk.wallet import limits, webhooks
@@ -124,8 +126,18 @@ def do_create_intent(
     return deps.transaction(work)
 
 
-def do_pay(deps: WalletDeps, customer: User, payment_id: uuid.UUID, locale: str) -> PayResult:
-    """Pay an intent from the customer's wallet. Paying twice charges once."""
+def do_pay(
+    deps: WalletDeps,
+    customer: User,
+    payment_id: uuid.UUID,
+    locale: str,
+    verification_token: str | None = None,
+) -> PayResult:
+    """Pay an intent from the customer's wallet. Paying twice charges once.
+
+    A payment at or above ``settings.sca_threshold_minor`` needs a step-up token
+    (``authentication_required`` without one, ``authentication_failed`` for a bad one).
+    """
     now = deps.clock.now()
     with deps.engine.connect() as conn:
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
@@ -159,6 +171,13 @@ def do_pay(deps: WalletDeps, customer: User, payment_id: uuid.UUID, locale: str)
             raise _Refused("account_frozen")
         if payment.amount >= RISK_LARGE_AMOUNT and now - user.created_at < RISK_NEW_ACCOUNT_AGE:
             raise _Refused("risk_blocked")
+        if payment.amount >= deps.settings.sca_threshold_minor:
+            if not verification_token:
+                raise _Refused("authentication_required")
+            try:
+                consume_verification(conn, deps.identity, user.id, verification_token, "payment")
+            except VerificationRequired:
+                raise _Refused("authentication_failed") from None
         blocked = limits.consume(conn, user, payment.currency, Scope.SPEND, payment.amount, now)
         if blocked:
             raise _Refused(blocked)

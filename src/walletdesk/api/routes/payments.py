@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -75,9 +75,18 @@ def create_payment_intent(body: IntentCreate, c: App, merchant: MerchantAuth) ->
 
 
 @router.post("/payment-intents/{payment_id}/pay")
-def pay_intent(payment_id: uuid.UUID, c: App, ctx: Ctx, me: Me) -> JSONResponse:
-    """Pay from the wallet: succeeded, or failed with a code, a reason and the next step."""
-    result = payments.do_pay(c.wallet, me.user, payment_id, ctx.locale)
+def pay_intent(
+    payment_id: uuid.UUID,
+    c: App,
+    ctx: Ctx,
+    me: Me,
+    token: Annotated[str | None, Header(alias="X-Verification-Token")] = None,
+) -> JSONResponse:
+    """Pay from the wallet: succeeded, or failed with a code, a reason and the next step.
+
+    Large payments need a step-up token in ``X-Verification-Token``.
+    """
+    result = payments.do_pay(c.wallet, me.user, payment_id, ctx.locale, token)
     body = {**result.payment, "duplicate": result.duplicate}
     code = status.HTTP_200_OK if body["status"] == "succeeded" else status.HTTP_402_PAYMENT_REQUIRED
     return JSONResponse(body, status_code=code)
