@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # (strong customer authentication); below it the session is enough.
     sca_threshold_minor: int = Field(default=200_000, ge=0)
 
+    # -- customer-service channels ----------------------------------------------
+    # Shared with the email/phone/social gateways that sign inbound requests. The default
+    # only serves the local demo; production must set WALLETDESK_CHANNELS_SECRET.
+    channels_secret: SecretStr = SecretStr("dev-channels-secret-change-me")
+
     # -- notifications -------------------------------------------------------------
     # "stored" keeps every email in notify_messages (the local twin: demo, tests);
     # "smtp" hands them to the SMTP server below. SMS always uses its twin for now.

@@ -12,7 +12,10 @@ from walletdesk import __version__
 from walletdesk.api import problems
 from walletdesk.api.idempotency import IdempotencyMiddleware
 from walletdesk.api.routes import (
+    agent,
     alerts,
+    assistant,
+    channels,
     contacts,
     health,
     identity,
@@ -51,6 +54,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(contacts.router)
     app.include_router(help_routes.router)
     app.include_router(tickets.router)
+    app.include_router(agent.router)
+    app.include_router(assistant.router)
+    app.include_router(channels.router)
     app.add_middleware(IdempotencyMiddleware)
 
     @app.get("/", include_in_schema=False)

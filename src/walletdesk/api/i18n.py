@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from walletdesk.identity.messages import ERRORS as IDENTITY_ERRORS
+from walletdesk.support.actions import ERRORS as ACTION_ERRORS
+from walletdesk.support.channels.signature import ERRORS as CHANNEL_ERRORS
 from walletdesk.support.contacts.errors import ERRORS as CONTACT_ERRORS
 from walletdesk.support.tickets.errors import ERRORS as TICKET_ERRORS
 from walletdesk.wallet.refunds import ERRORS as REFUND_ERRORS
@@ -90,6 +92,8 @@ MESSAGES.update(IDENTITY_ERRORS)
 MESSAGES.update(REFUND_ERRORS)
 MESSAGES.update(CONTACT_ERRORS)
 MESSAGES.update(TICKET_ERRORS)
+MESSAGES.update(ACTION_ERRORS)
+MESSAGES.update(CHANNEL_ERRORS)
 
 
 def negotiate(accept_language: str | None, default: str = "en") -> str:

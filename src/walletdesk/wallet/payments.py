@@ -154,33 +154,7 @@ def do_pay(
         payment = conn.execute(
             select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
         ).one()
-        status = PaymentStatus(payment.status)
-        if status is PaymentStatus.SUCCEEDED:
-            raise _Refused("duplicate_payment")
-        if status not in PAYABLE:
-            raise _Refused(
-                "payment_expired" if status is PaymentStatus.EXPIRED else "merchant_error"
-            )
-        if payment.expires_at <= now:
-            raise _Refused("payment_expired")
-        merchant = get_merchant(conn, payment.merchant_id)
-        if merchant.status != "active":
-            raise _Refused("merchant_unavailable")
-        user = identity_store.get_user(conn, customer.id)
-        if user.status is not UserStatus.ACTIVE:
-            raise _Refused("account_frozen")
-        if payment.amount >= RISK_LARGE_AMOUNT and now - user.created_at < RISK_NEW_ACCOUNT_AGE:
-            raise _Refused("risk_blocked")
-        if payment.amount >= deps.settings.sca_threshold_minor:
-            if not verification_token:
-                raise _Refused("authentication_required")
-            try:
-                consume_verification(conn, deps.identity, user.id, verification_token, "payment")
-            except VerificationRequired:
-                raise _Refused("authentication_failed") from None
-        blocked = limits.consume(conn, user, payment.currency, Scope.SPEND, payment.amount, now)
-        if blocked:
-            raise _Refused(blocked)
+        merchant, user = _check_payable(deps, conn, payment, customer, verification_token, now)
         [result] = deps.ledger.create_transfers_in(
             conn,
             [
@@ -240,6 +214,47 @@ def do_pay(
         _record_failure(deps, customer, payment_id, refusal, now)
     with deps.engine.connect() as conn:
         return PayResult(payment_public(_row(conn, payment_id), locale))
+
+
+def _check_payable(
+    deps: WalletDeps,
+    conn: Connection,
+    payment: Any,
+    customer: User,
+    verification_token: str | None,
+    now: Any,
+) -> tuple[Merchant, User]:
+    """Raise :class:`_Refused` with the first reason the payment may not go ahead.
+
+    Limit usage is consumed last; the caller's transaction rolls it back if the ledger
+    then refuses the debit.
+    """
+    status = PaymentStatus(payment.status)
+    if status is PaymentStatus.SUCCEEDED:
+        raise _Refused("duplicate_payment")
+    if status not in PAYABLE:
+        raise _Refused("payment_expired" if status is PaymentStatus.EXPIRED else "merchant_error")
+    if payment.expires_at <= now:
+        raise _Refused("payment_expired")
+    merchant = get_merchant(conn, payment.merchant_id)
+    if merchant.status != "active":
+        raise _Refused("merchant_unavailable")
+    user = identity_store.get_user(conn, customer.id)
+    if user.status is not UserStatus.ACTIVE:
+        raise _Refused("account_frozen")
+    if payment.amount >= RISK_LARGE_AMOUNT and now - user.created_at < RISK_NEW_ACCOUNT_AGE:
+        raise _Refused("risk_blocked")
+    if payment.amount >= deps.settings.sca_threshold_minor:
+        if not verification_token:
+            raise _Refused("authentication_required")
+        try:
+            consume_verification(conn, deps.identity, user.id, verification_token, "payment")
+        except VerificationRequired:
+            raise _Refused("authentication_failed") from None
+    blocked = limits.consume(conn, user, payment.currency, Scope.SPEND, payment.amount, now)
+    if blocked:
+        raise _Refused(blocked)
+    return merchant, user
 
 
 def _record_failure(

@@ -1,0 +1,127 @@
+"""Agent tools on a customer's account (API.md "Customer service", DOMAIN.md §5).
+
+The customer 360, identity verification on a ticket, and typed actions with a
+risk class: low-risk ones run at once, approval_required ones wait for a second
+person's approval.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.support import actions
+from walletdesk.support.customer360 import get_customer_360
+
+router = APIRouter(prefix="/api/v1/agent", tags=["agent tools"])
+
+
+class VerificationBody(BaseModel):
+    method: actions.VerificationMethodKind
+    note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+
+
+class ConfirmBody(BaseModel):
+    code: str = Field(min_length=1, max_length=16)
+
+
+class ActionBody(BaseModel):
+    ticket_id: uuid.UUID | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    reason: str = Field(min_length=1, max_length=actions.MAX_TEXT)
+    idempotency_key: str = Field(min_length=1, max_length=actions.MAX_KEY)
+
+
+class DecisionBody(BaseModel):
+    note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+
+
+@router.get("/customers/{customer_id}")
+def customer_360(
+    customer_id: uuid.UUID,
+    c: App,
+    me: Me,
+    ctx: Ctx,
+    ticket_id: uuid.UUID | None = None,
+    currency: str = "CNY",
+) -> dict[str, Any]:
+    """Everything about one customer (masked contacts); every read is audited."""
+    return get_customer_360(c.wallet, me.user, customer_id, ticket_id, ctx=ctx, currency=currency)
+
+
+@router.post("/tickets/{ticket_id}/verifications", status_code=status.HTTP_201_CREATED)
+def start_verification(
+    ticket_id: uuid.UUID, body: VerificationBody, c: App, me: Me, ctx: Ctx
+) -> dict[str, Any]:
+    """``sms``: text a code to the customer's phone on file; ``document``: record a check."""
+    return actions.do_start_verification(
+        c.wallet, me.user, ticket_id, method=body.method.value, note=body.note, ctx=ctx
+    )
+
+
+@router.post("/tickets/{ticket_id}/verifications/confirm")
+def confirm_verification(
+    ticket_id: uuid.UUID, body: ConfirmBody, c: App, me: Me, ctx: Ctx
+) -> dict[str, Any]:
+    """The code the customer read out to the agent."""
+    return actions.do_confirm_verification(c.wallet, me.user, ticket_id, code=body.code, ctx=ctx)
+
+
+@router.get("/customers/{customer_id}/actions")
+def list_actions(customer_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
+    return {"items": actions.list_actions(c.wallet, me.user, customer_id)}
+
+
+@router.post("/customers/{customer_id}/actions/{action}", status_code=status.HTTP_201_CREATED)
+def propose_action(
+    customer_id: uuid.UUID,
+    action: str,
+    body: ActionBody,
+    c: App,
+    me: Me,
+    ctx: Ctx,
+    response: Response,
+) -> dict[str, Any]:
+    """Low-risk actions run now; approval_required ones are stored ``pending``."""
+    result, created = actions.do_propose_action(
+        c.wallet,
+        me.user,
+        customer_id,
+        action,
+        ticket_id=body.ticket_id,
+        params=body.params,
+        reason=body.reason,
+        idempotency_key=body.idempotency_key,
+        ctx=ctx,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.get("/actions/{action_id}")
+def get_action(action_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
+    return actions.get_action(c.wallet, me.user, action_id)
+
+
+@router.post("/actions/{action_id}/approve")
+def approve_action(
+    action_id: uuid.UUID, c: App, me: Me, ctx: Ctx, body: DecisionBody | None = None
+) -> dict[str, Any]:
+    """A second person approves; the action then runs and its outcome is returned."""
+    return actions.do_approve_action(
+        c.wallet, me.user, action_id, note=body.note if body else None, ctx=ctx
+    )
+
+
+@router.post("/actions/{action_id}/reject")
+def reject_action(
+    action_id: uuid.UUID, c: App, me: Me, ctx: Ctx, body: DecisionBody | None = None
+) -> dict[str, Any]:
+    return actions.do_reject_action(
+        c.wallet, me.user, action_id, note=body.note if body else None, ctx=ctx
+    )

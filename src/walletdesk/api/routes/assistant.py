@@ -1,0 +1,56 @@
+"""The help assistant (API.md "Customer service"): ``POST /api/v1/assistant/messages``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from walletdesk.api.deps import App, bearer_token
+from walletdesk.api.i18n import negotiate
+from walletdesk.bootstrap import Container
+from walletdesk.identity.authentication import authenticate
+from walletdesk.identity.model import Principal
+from walletdesk.support.assistant import AssistantDeps, respond
+
+router = APIRouter(prefix="/api/v1/assistant", tags=["customer service"])
+
+
+class AssistantMessage(BaseModel):
+    text: str = Field(min_length=1, max_length=2_000)
+    conversation_id: uuid.UUID | None = None
+
+
+def optional_principal(
+    request: Request, token: Annotated[str | None, Depends(bearer_token)]
+) -> Principal | None:
+    """The caller when a bearer token is sent (a bad one is still a 401), else anonymous."""
+    if token is None:
+        return None
+    c: Container = request.app.state.container
+    return authenticate(c.identity, token)
+
+
+MaybeMe = Annotated[Principal | None, Depends(optional_principal)]
+
+
+@router.post("/messages")
+def message(body: AssistantMessage, request: Request, c: App, me: MaybeMe) -> dict[str, Any]:
+    """Answer from the help centre (with citations) and the caller's own data; warn about
+    scams; hand over to a person (a chat ticket with the transcript) when unsure or asked."""
+    header = request.headers.get("accept-language")
+    if header:
+        locale = negotiate(header)
+    elif me is not None:
+        locale = me.user.locale
+    else:
+        locale = c.settings.default_locale
+    return respond(
+        AssistantDeps(c.engine, c.clock),
+        body.text,
+        user=me.user if me is not None else None,
+        locale=locale,
+        conversation_id=body.conversation_id,
+    )

@@ -1,0 +1,168 @@
+"""What every channel shares: finding the customer, threading, and making the ticket."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from walletdesk.identity import tables as identity_tables
+from walletdesk.identity.contacts import normalise_email, normalise_phone
+from walletdesk.identity.errors import EmailInvalid, PhoneInvalid
+from walletdesk.identity.model import User
+from walletdesk.support.channels.tables import channel_refs
+from walletdesk.support.tickets import tables as ticket_tables
+from walletdesk.support.tickets.errors import TicketClosed
+from walletdesk.support.tickets.rules import Channel
+from walletdesk.support.tickets.service import TicketDeps, do_create_ticket, do_customer_reply
+
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+
+UNKNOWN_SENDER_NOTE = (
+    "The sender is not a walletdesk customer; they get an auto-reply pointing to the "
+    "official help centre and the in-app chat. Nothing was stored."
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The ticket a message landed on; ``threaded`` when it joined an existing one."""
+
+    ticket: dict[str, Any]
+    threaded: bool
+    duplicate: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "status": "duplicate" if self.duplicate else "threaded" if self.threaded else "created",
+            "ticket_id": self.ticket["id"],
+            "number": self.ticket["number"],
+            "channel": self.ticket["channel"],
+            "threaded": self.threaded,
+        }
+
+
+def unknown(note: str = UNKNOWN_SENDER_NOTE) -> dict[str, Any]:
+    return {"status": "unknown_sender", "ticket_id": None, "note": note}
+
+
+def _user(engine: Engine, column: Any, value: str) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(identity_tables.users).where(column == value)).first()
+    return User.from_row(row) if row is not None else None
+
+
+def customer_by_email(engine: Engine, raw: str) -> User | None:
+    try:
+        address = normalise_email(raw)
+    except EmailInvalid:
+        return None
+    return _user(engine, identity_tables.users.c.email, address)
+
+
+def customer_by_phone(engine: Engine, raw: str) -> User | None:
+    try:
+        number = normalise_phone(raw)
+    except PhoneInvalid:
+        return None
+    return _user(engine, identity_tables.users.c.phone, number)
+
+
+def _ticket_row(engine: Engine, ticket_id: uuid.UUID) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ticket_tables.tickets).where(ticket_tables.tickets.c.id == ticket_id)
+        ).first()
+
+
+def ticket_for_refs(engine: Engine, refs: Sequence[str], customer: User) -> uuid.UUID | None:
+    """The customer's ticket that one of ``refs`` was stored against (latest ref wins)."""
+    if not refs:
+        return None
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(channel_refs.c.ref, channel_refs.c.ticket_id).where(
+                channel_refs.c.ref.in_(list(refs)), channel_refs.c.customer_id == customer.id
+            )
+        ).all()
+    found: dict[str, uuid.UUID] = {row.ref: row.ticket_id for row in rows}
+    for ref in reversed(list(refs)):
+        ticket_id = found.get(ref)
+        if ticket_id is not None and _ticket_row(engine, ticket_id) is not None:
+            return ticket_id
+    return None
+
+
+def remember(
+    deps: TicketDeps,
+    ref: str,
+    channel: Channel,
+    ticket_id: uuid.UUID,
+    who: User,
+    *,
+    replace: bool = False,
+) -> None:
+    """Store ``ref`` -> ticket; ``replace`` points an existing ref at a newer ticket."""
+    try:
+        with deps.engine.begin() as conn:
+            if replace:
+                conn.execute(delete(channel_refs).where(channel_refs.c.ref == ref))
+            conn.execute(
+                insert(channel_refs).values(
+                    ref=ref,
+                    channel=channel.value,
+                    ticket_id=ticket_id,
+                    customer_id=who.id,
+                    created_at=deps.now(),
+                )
+            )
+    except IntegrityError:
+        # Delivered twice at once: the first one wins, unless its ticket is gone.
+        with deps.engine.connect() as conn:
+            held = conn.execute(
+                select(channel_refs.c.ticket_id).where(channel_refs.c.ref == ref)
+            ).scalar_one_or_none()
+        if not replace and (held is None or _ticket_row(deps.engine, held) is None):
+            remember(deps, ref, channel, ticket_id, who, replace=True)
+
+
+def deliver(
+    deps: TicketDeps,
+    customer: User,
+    *,
+    channel: Channel,
+    subject: str,
+    body: str,
+    own_ref: str | None,
+    thread_refs: Sequence[str] = (),
+) -> Outcome:
+    """Put a message on the ticket it continues, or on a new ticket of ``channel``.
+
+    ``own_ref`` identifies this message (redelivery returns the ticket it made);
+    ``thread_refs`` are the references it replies to."""
+    subject = " ".join(subject.split())[:SUBJECT_MAX] or "(no subject)"
+    body = body.strip()[:BODY_MAX] or "(no text)"
+    if own_ref is not None:
+        seen = ticket_for_refs(deps.engine, [own_ref], customer)
+        if seen is not None:
+            row = _ticket_row(deps.engine, seen)
+            known = {"id": str(row.id), "number": row.number, "channel": row.channel}
+            return Outcome(known, threaded=False, duplicate=True)
+    view: dict[str, Any] | None = None
+    existing = ticket_for_refs(deps.engine, thread_refs, customer)
+    if existing is not None:
+        try:
+            view = do_customer_reply(deps, customer, existing, body)
+        except TicketClosed:
+            view = None
+    threaded = view is not None
+    if view is None:
+        view = do_create_ticket(deps, customer, subject=subject, body=body, channel=channel)
+    if own_ref is not None:
+        remember(deps, own_ref, channel, uuid.UUID(view["id"]), customer)
+    return Outcome(view, threaded=threaded)

@@ -1,0 +1,312 @@
+"""Agent actions (DOMAIN.md §5): identity verified on the ticket, four eyes, audit, 360."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from api_world import STRONG, Customer, enable_totp, latest_sms_code, log_in, sign_up
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from walletdesk.api.app import create_app
+from walletdesk.audit.log import list_records
+from walletdesk.bootstrap import Container
+from walletdesk.core.clock import FakeClock
+from walletdesk.identity import accounts
+from walletdesk.identity.model import RequestContext
+from walletdesk.identity.roles import Role
+from walletdesk.identity.staff import console_operator
+from walletdesk.support import actions_tables as action_tables  # registers the tables
+from walletdesk.support.helpcenter.service import load_articles
+
+BACKENDS = ["sqlite", "postgres"]
+# Monday 2 March 2026, 09:00 in Shanghai.
+MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+PHONE = "+8613800138000"
+
+
+@pytest.fixture
+def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
+    clock.set(MONDAY_9)
+    load_articles(container.engine, container.clock)
+    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def me(client: TestClient) -> Customer:
+    return sign_up(client, phone=PHONE)
+
+
+def staff(client: TestClient, container: Container, n: int, role: Role = Role.AGENT) -> Customer:
+    email = f"staff{n}@walletdesk.example"
+    user = accounts.do_register(
+        container.identity,
+        phone=None,
+        email=email,
+        password=STRONG,
+        display_name=f"Staff {n}",
+        locale="en",
+        ctx=RequestContext(),
+        role=role,
+        actor=console_operator(container.clock.now()),
+    )
+    return Customer(client, {"id": str(user.id)}, log_in(client, email))
+
+
+@pytest.fixture
+def agent(client: TestClient, container: Container) -> Customer:
+    return staff(client, container, 1)
+
+
+@pytest.fixture
+def supervisor(client: TestClient, container: Container) -> Customer:
+    return staff(client, container, 2, Role.SUPERVISOR)
+
+
+def open_ticket(me: Customer) -> str:
+    response = me.post(
+        "/api/v1/tickets", json={"subject": "Help", "body": "I need help with my account"}
+    )
+    assert response.status_code == 201, response.json()
+    return str(response.json()["id"])
+
+
+def verify_by_sms(agent: Customer, container: Container, ticket_id: str) -> None:
+    sent = agent.post(f"/api/v1/agent/tickets/{ticket_id}/verifications", json={"method": "sms"})
+    assert sent.status_code == 201, sent.json()
+    assert sent.json()["verified_at"] is None
+    code = latest_sms_code(container, PHONE)
+    wrong = agent.post(
+        f"/api/v1/agent/tickets/{ticket_id}/verifications/confirm",
+        json={"code": "000000" if code != "000000" else "111111"},
+    )
+    assert wrong.status_code == 422
+    confirmed = agent.post(
+        f"/api/v1/agent/tickets/{ticket_id}/verifications/confirm", json={"code": code}
+    )
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["fresh"] is True
+
+
+def verify_by_document(agent: Customer, ticket_id: str) -> None:
+    done = agent.post(
+        f"/api/v1/agent/tickets/{ticket_id}/verifications",
+        json={"method": "document", "note": "ID card checked on video call"},
+    )
+    assert done.status_code == 201, done.json()
+    assert done.json()["fresh"] is True
+
+
+def propose(
+    agent: Customer, customer: Customer, action: str, ticket_id: str, key: str, **params: Any
+) -> Any:
+    return agent.post(
+        f"/api/v1/agent/customers/{customer.user['id']}/actions/{action}",
+        json={
+            "ticket_id": ticket_id,
+            "params": params,
+            "reason": "customer asked on the phone",
+            "idempotency_key": key,
+        },
+    )
+
+
+def action_count(container: Container) -> int:
+    with container.engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(action_tables.agent_actions)).scalar_one()
+        )
+
+
+def test_unverified_action_is_refused_and_nothing_changes(
+    me: Customer, agent: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    refused = propose(agent, me, "freeze", ticket_id, "k1")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "identity_verification_required"
+    assert action_count(container) == 0
+    assert me.get("/api/v1/me").json()["status"] == "active"
+    # Without a ticket there is nothing to verify on either.
+    no_ticket = agent.post(
+        f"/api/v1/agent/customers/{me.user['id']}/actions/freeze",
+        json={"params": {}, "reason": "r", "idempotency_key": "k2"},
+    )
+    assert no_ticket.status_code == 403
+    assert action_count(container) == 0
+
+
+def test_stale_verification_is_refused(
+    me: Customer, agent: Customer, container: Container, clock: FakeClock
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    clock.advance(timedelta(minutes=16))
+    refused = propose(agent, me, "freeze", ticket_id, "k1")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "identity_verification_required"
+    assert action_count(container) == 0
+
+
+def test_proposer_cannot_approve_their_own_action(
+    me: Customer, agent: Customer, supervisor: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_sms(agent, container, ticket_id)
+    # A supervisor proposing is just as unable to approve it alone.
+    proposed = propose(supervisor, me, "freeze", ticket_id, "k1")
+    assert proposed.status_code == 201, proposed.json()
+    action = proposed.json()
+    assert action["status"] == "pending"
+    assert action["risk"] == "approval_required"
+
+    own = supervisor.post(f"/api/v1/agent/actions/{action['id']}/approve")
+    assert own.status_code == 403
+    assert own.json()["code"] == "four_eyes_required"
+    assert supervisor.get(f"/api/v1/agent/actions/{action['id']}").json()["status"] == "pending"
+    assert me.get("/api/v1/me").json()["status"] == "active"
+
+    # An agent holds no approve_actions permission at all.
+    assert agent.post(f"/api/v1/agent/actions/{action['id']}/approve").status_code == 403
+
+    # The same idempotency key gives back the same action instead of a second one.
+    again = propose(supervisor, me, "freeze", ticket_id, "k1")
+    assert again.status_code == 200
+    assert again.json()["id"] == action["id"]
+    assert action_count(container) == 1
+
+
+def test_supervisor_approves_a_limit_raise(
+    me: Customer,
+    agent: Customer,
+    supervisor: Customer,
+    container: Container,
+    clock: FakeClock,
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    until = (clock.now() + timedelta(days=7)).isoformat()
+    proposed = propose(
+        agent, me, "raise_limit", ticket_id, "k1", window="day", amount="5000", until=until
+    )
+    assert proposed.status_code == 201, proposed.json()
+    action_id = proposed.json()["id"]
+
+    def day_limit() -> str:
+        spend = me.get("/api/v1/limits").json()["scopes"]["spend"]
+        return str(next(w["limit"] for w in spend if w["window"] == "day"))
+
+    assert day_limit() == "1000.00"
+    approved = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve", json={"note": "ok"})
+    assert approved.status_code == 200, approved.json()
+    body = approved.json()
+    assert body["status"] == "executed", body
+    assert body["decided_by"] == supervisor.user["id"]
+    assert body["before"]["limit"] == 100_000
+    assert body["after"]["limit"] == 500_000
+    assert day_limit() == "5000.00"
+
+    twice = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve")
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "action_already_decided"
+
+    with container.engine.connect() as conn:
+        actions_logged = [
+            r.action
+            for r in list_records(
+                conn, subject_type="user", subject_id=me.user["id"], limit=100
+            ).items
+        ]
+    for step in (
+        "agent.identity.verified",
+        "agent.action.proposed",
+        "agent.action.approved",
+        "agent.action.executed",
+        "limit.approved",
+    ):
+        assert step in actions_logged
+
+
+def test_reset_2fa_approved_turns_totp_off(
+    me: Customer,
+    agent: Customer,
+    supervisor: Customer,
+    container: Container,
+    clock: FakeClock,
+) -> None:
+    enable_totp(me, clock)
+    assert me.get("/api/v1/me").json()["totp_enabled"] is True
+    ticket_id = open_ticket(me)
+    verify_by_sms(agent, container, ticket_id)
+    proposed = propose(agent, me, "reset_2fa", ticket_id, "k1")
+    assert proposed.status_code == 201, proposed.json()
+    approved = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
+    assert approved.status_code == 200, approved.json()
+    assert approved.json()["status"] == "executed", approved.json()
+    assert approved.json()["before"]["totp_enabled"] is True
+    assert approved.json()["after"]["totp_enabled"] is False
+    assert me.get("/api/v1/me").json()["totp_enabled"] is False
+
+
+def test_rejected_action_changes_nothing(
+    me: Customer, agent: Customer, supervisor: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    proposed = propose(agent, me, "freeze", ticket_id, "k1")
+    action_id = proposed.json()["id"]
+    rejected = supervisor.post(f"/api/v1/agent/actions/{action_id}/reject", json={"note": "no"})
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "rejected"
+    assert supervisor.post(f"/api/v1/agent/actions/{action_id}/approve").status_code == 409
+    assert me.get("/api/v1/me").json()["status"] == "active"
+
+
+def test_low_risk_note_needs_no_verification(me: Customer, agent: Customer) -> None:
+    ticket_id = open_ticket(me)
+    done = propose(agent, me, "add_note", ticket_id, "k1", body="called back")
+    assert done.status_code == 201, done.json()
+    assert done.json()["status"] == "executed"
+    assert done.json()["risk"] == "low"
+    unknown = propose(agent, me, "delete_everything", ticket_id, "k2")
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "unknown_action"
+
+
+def test_customer_360_is_audited_and_staff_only(
+    me: Customer, agent: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    seen = agent.get(f"/api/v1/agent/customers/{me.user['id']}", params={"ticket_id": ticket_id})
+    assert seen.status_code == 200, seen.json()
+    body = seen.json()
+    assert body["profile"]["phone"] == "+86138****8000"
+    assert body["tier"] == "I"
+    assert body["status"] == "active"
+    assert body["two_factor"] is False
+    assert body["limits"]["scopes"]["spend"]
+    assert [t["id"] for t in body["open_tickets"]] == [ticket_id]
+    assert body["verification"]["method"] == "document"
+    assert body["devices"]
+    with container.engine.connect() as conn:
+        records = list_records(conn, subject_type="user", subject_id=me.user["id"]).items
+    viewed = [r for r in records if r.action == "agent.customer.viewed"]
+    assert len(viewed) == 1
+    assert str(viewed[0].actor_id) == agent.user["id"]
+
+    refused = me.get(f"/api/v1/agent/customers/{me.user['id']}")
+    assert refused.status_code == 403
+    assert (
+        me.post(
+            f"/api/v1/agent/tickets/{ticket_id}/verifications", json={"method": "sms"}
+        ).status_code
+        == 403
+    )
+    with container.engine.connect() as conn:
+        records = list_records(conn, subject_type="user", subject_id=me.user["id"]).items
+    assert len([r for r in records if r.action == "agent.customer.viewed"]) == 1
