@@ -36,14 +36,18 @@ def serve(
 
     from walletdesk.api.app import create_app
     from walletdesk.bootstrap import DISPATCH_BATCH, build
+    from walletdesk.housekeeping import Housekeeper
 
     settings = Settings()
     container = build(settings, migrate_db=migrate)
+    housekeeper = Housekeeper(container)
     try:
         if dispatch:
-            # The embedded default: one background thread drains the outbox, so a
-            # single process is a whole walletdesk. Production runs `walletdesk worker`.
+            # The embedded default: background threads drain the outbox and do the
+            # time-driven work, so a single process is a whole walletdesk. Production
+            # runs `walletdesk worker` instead.
             container.dispatcher.start(settings.notify_interval_seconds, limit=DISPATCH_BATCH)
+            housekeeper.start()
         uvicorn.run(
             create_app(container),
             host=host or settings.host,
@@ -51,6 +55,7 @@ def serve(
             log_level="info",
         )
     finally:
+        housekeeper.stop()
         container.close()
 
 
@@ -84,9 +89,13 @@ def worker(
         # hold the event's lock at this very moment.
         threading.Thread(target=stop.set, name="walletdesk-worker-stop").start()
 
+    from walletdesk.housekeeping import Housekeeper
+
+    housekeeper = Housekeeper(container)
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         typer.echo(f"worker started (pid {os.getpid()})")
+        housekeeper.start()
         container.dispatcher.serve_forever(
             interval or settings.notify_interval_seconds,
             limit=batch or DISPATCH_BATCH,
@@ -95,6 +104,7 @@ def worker(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        housekeeper.stop()
         container.close()
     typer.echo("worker stopped")
 

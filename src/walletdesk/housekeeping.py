@@ -1,0 +1,63 @@
+"""Time-driven work nobody asks for: holds that expire, intents that time out, webhooks to
+deliver, SLA targets that breach. One pass is idempotent; the embedded server runs it in
+a thread, ``walletdesk worker`` in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from walletdesk.bootstrap import Container
+from walletdesk.support.tickets.service import TicketDeps, detect_breaches
+from walletdesk.wallet.payments import expire_due
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    holds_released: int
+    intents_expired: int
+    webhooks_sent: int
+    sla_breaches: int
+
+
+class Housekeeper:
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> Pass:
+        c = self.container
+        return Pass(
+            holds_released=c.ledger.expire_pending(),
+            intents_expired=expire_due(c.wallet),
+            webhooks_sent=c.webhooks.run_once(),
+            sla_breaches=len(detect_breaches(TicketDeps.of(c.engine, c.clock))),
+        )
+
+    def start(self, interval_seconds: float = 5.0) -> None:
+        """Run passes in a daemon thread until :meth:`stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:  # a bad pass must not end the loop; the next one retries
+                    log.exception("housekeeping pass failed")
+                self._stop.wait(interval_seconds)
+
+        self._thread = threading.Thread(target=loop, name="walletdesk-housekeeping", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
