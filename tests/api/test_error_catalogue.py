@@ -1,4 +1,4 @@
-"""Every error identity and notify can raise has a message and a title in en and zh-CN."""
+"""Every error any context can raise has a message and a title in en and zh-CN."""
 
 from __future__ import annotations
 
@@ -8,17 +8,29 @@ import string
 
 import pytest
 
+import walletdesk.audit
 import walletdesk.core
 import walletdesk.identity
+import walletdesk.ledger
 import walletdesk.notify
+import walletdesk.support
+import walletdesk.wallet
 from walletdesk.api.i18n import MESSAGES, SUPPORTED
 from walletdesk.core.errors import WalletdeskError
 
-PACKAGES = (walletdesk.core, walletdesk.identity, walletdesk.notify)
+PACKAGES = (
+    walletdesk.core,
+    walletdesk.identity,
+    walletdesk.notify,
+    walletdesk.audit,
+    walletdesk.ledger,
+    walletdesk.wallet,
+    walletdesk.support,
+)
 
 
 def error_classes() -> set[type[WalletdeskError]]:
-    """WalletdeskError and every subclass defined in core, identity or notify.
+    """WalletdeskError and every subclass defined in any context.
 
     Every module of those packages is imported first: a class defined in a module
     nothing has imported yet would otherwise be missed.

@@ -9,6 +9,7 @@ from walletdesk.support.actions import ERRORS as ACTION_ERRORS
 from walletdesk.support.channels.signature import ERRORS as CHANNEL_ERRORS
 from walletdesk.support.contacts.errors import ERRORS as CONTACT_ERRORS
 from walletdesk.support.tickets.errors import ERRORS as TICKET_ERRORS
+from walletdesk.wallet.messages import ERRORS as WALLET_ERRORS
 from walletdesk.wallet.refunds import ERRORS as REFUND_ERRORS
 
 SUPPORTED = ("en", "zh-CN")
@@ -94,6 +95,9 @@ MESSAGES.update(CONTACT_ERRORS)
 MESSAGES.update(TICKET_ERRORS)
 MESSAGES.update(ACTION_ERRORS)
 MESSAGES.update(CHANNEL_ERRORS)
+# The wallet's entries fill gaps only: contexts keep their own wording for shared codes.
+for _key, _texts in WALLET_ERRORS.items():
+    MESSAGES.setdefault(_key, _texts)
 
 
 def negotiate(accept_language: str | None, default: str = "en") -> str:

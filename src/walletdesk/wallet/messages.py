@@ -1,0 +1,44 @@
+"""The wallet's error messages in both languages (code -> locale -> text), for the API."""
+
+from __future__ import annotations
+
+from walletdesk.wallet.failures import FAILURES
+
+ERRORS: dict[str, dict[str, str]] = {
+    "idempotency_key_reused": {
+        "en": "This Idempotency-Key was already used for a different request.",
+        "zh-CN": "该 Idempotency-Key 已用于另一个不同的请求。",
+    },
+    "title.idempotency_key_reused": {"en": "Key reused", "zh-CN": "幂等键重复使用"},
+    "request_in_progress": {
+        "en": "The first request with this key is still being processed; try again shortly.",
+        "zh-CN": "使用该键的首个请求仍在处理中，请稍后重试。",
+    },
+    "title.request_in_progress": {"en": "Still in progress", "zh-CN": "处理中"},
+    "order_ref_reused": {
+        "en": "This order reference was already used with another amount.",
+        "zh-CN": "该订单号已用于另一金额。",
+    },
+    "title.order_ref_reused": {"en": "Order reference reused", "zh-CN": "订单号重复"},
+    "recipient_not_found": {
+        "en": "Nobody with that phone number, email or id uses walletdesk.",
+        "zh-CN": "没有找到使用该手机号、邮箱或 ID 的 walletdesk 用户。",
+    },
+    "title.recipient_not_found": {"en": "Recipient not found", "zh-CN": "收款人不存在"},
+    "audit_chain_broken": {
+        "en": "The audit log's chain is broken; an administrator must investigate.",
+        "zh-CN": "审计日志链已损坏，需要管理员调查。",
+    },
+    "title.audit_chain_broken": {"en": "Audit log damaged", "zh-CN": "审计日志损坏"},
+    "help_article_invalid": {
+        "en": "This help article is not valid (check its slug, category, locale and title).",
+        "zh-CN": "该帮助文章无效（请检查其 slug、分类、语言和标题）。",
+    },
+    "title.help_article_invalid": {"en": "Invalid article", "zh-CN": "文章无效"},
+}
+
+# Money refusals carry the taxonomy's own bilingual message and next step; their titles
+# say only that the operation did not go through.
+for _code, _failure in FAILURES.items():
+    ERRORS.setdefault(_code, dict(_failure.message))
+    ERRORS.setdefault(f"title.{_code}", {"en": "Not completed", "zh-CN": "未完成"})
