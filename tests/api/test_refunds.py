@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from api_world import STRONG
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from walletdesk.api.app import create_app
 from walletdesk.audit import tables as audit_tables
@@ -26,6 +26,7 @@ from walletdesk.core.clock import FakeClock
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.core.money import Money
 from walletdesk.identity import accounts, authentication, changes, verification
+from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.errors import Forbidden
 from walletdesk.identity.model import Principal, RequestContext, User, VerificationMethod
 from walletdesk.identity.roles import Role
@@ -43,6 +44,7 @@ from walletdesk.wallet.refunds import (
     MAX_REFUNDS_PER_PAYMENT,
     EvidenceRequired,
     PaymentNotRefundable,
+    RefundCardCoolingOff,
     RefundExceedsPayment,
     RefundLimitReached,
     RefundNotPending,
@@ -146,7 +148,8 @@ class World:
         )
         return user
 
-    def card(self, user: User, number: str) -> uuid.UUID:
+    def card(self, user: User, number: str, *, settled: bool = True) -> uuid.UUID:
+        """Add a card; ``settled`` backdates its cooling-off so refunds may use it."""
         me = Principal(user, None)
         step_up = verification.do_verify(
             self.c.identity,
@@ -165,7 +168,15 @@ class World:
             verification_token=step_up.token,
             ctx=CTX,
         )
-        return uuid.UUID(card["id"])
+        card_id = uuid.UUID(card["id"])
+        if settled:
+            with self.c.engine.begin() as conn:
+                conn.execute(
+                    update(identity_tables.cards)
+                    .where(identity_tables.cards.c.id == card_id)
+                    .values(cooling_off_until=self.clock.now())
+                )
+        return card_id
 
     def staff(self, role: Role = Role.AGENT) -> User:
         self.phones += 1
@@ -1002,3 +1013,21 @@ def test_every_refusal_code_has_both_languages_with_the_same_placeholders() -> N
                 for text in ERRORS[key].values()
             ]
             assert names[0] == names[1], key
+
+
+def test_a_card_still_in_cooling_off_never_receives_a_refund(world: World) -> None:
+    """After a takeover the thief's new card is where a refund would go: refuse it."""
+    customer = world.customer()
+    shop, _ = world.merchant(AUTOMATIC)
+    payment_id = world.paid(customer, shop, "100.00")
+    fresh = world.card(customer, GOOD_CARD, settled=False)
+    error = refused(
+        world,
+        RefundCardCoolingOff,
+        lambda: ask(world, customer, payment_id, amount=cny("40.00"), route="card", card_id=fresh),
+    )
+    assert error.code == "refund_card_cooling_off"
+    # Without a choice, the most recent card past its cooling-off is used instead.
+    refund = ask(world, customer, payment_id, amount=cny("40.00"), route="card")
+    assert refund["card_id"] != str(fresh)
+    assert world.c.ledger.check_invariants() == []

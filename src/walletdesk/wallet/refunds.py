@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from walletdesk.core.errors import Conflict, NotFound, ValidationError
 from walletdesk.core.money import Currency, CurrencyMismatch, Money
@@ -148,6 +148,10 @@ class RefundCardRequired(ValidationError):
     code = "refund_card_required"
 
 
+class RefundCardCoolingOff(ValidationError):
+    code = "refund_card_cooling_off"
+
+
 class OverrideNotAllowed(Forbidden):
     code = "refund_override_not_allowed"
 
@@ -191,6 +195,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "无需重试：该退款当前状态为 {status}。",
     },
     "title.refund_not_retryable": {"en": "Nothing to retry", "zh-CN": "无需重试"},
+    "refund_card_cooling_off": {
+        "en": "This card was added recently: refunds to it wait until {until} (UTC). Choose your balance or an older card.",
+        "zh-CN": "该银行卡为新添加：在 {until}（UTC）之前不接收退款。请选择退回余额或较早绑定的银行卡。",
+    },
+    "title.refund_card_cooling_off": {"en": "Card in cooling-off", "zh-CN": "银行卡冷静期"},
     "refund_card_required": {
         "en": "Add a bank card to your wallet to get this refund on a card, or choose your balance.",
         "zh-CN": "请先在钱包中添加银行卡，或选择退回余额。",
@@ -301,7 +310,9 @@ def do_request_refund(
             raise PaymentNotRefundable("this payment was not completed", status=payment.status)
         shop = get_merchant(conn, payment.merchant_id)
         card = (
-            _card(conn, payment.customer_id, card_id) if chosen_route is RefundRoute.CARD else None
+            _card(conn, payment.customer_id, card_id, deps.clock.now())
+            if chosen_route is RefundRoute.CARD
+            else None
         )
     if amount is not None:
         if amount.currency.code != payment.currency:
@@ -503,7 +514,7 @@ def do_retry_refund(
         shop = get_merchant(conn, first.merchant_id)
         target = new_route or RefundRoute(first.route)
         wants_card = target is RefundRoute.CARD and (card_id is not None or first.card_id is None)
-        card = _card(conn, first.customer_id, card_id) if wants_card else None
+        card = _card(conn, first.customer_id, card_id, now) if wants_card else None
     if first.status == RefundStatus.PROCESSING.value:
         if new_route is not None or card_id is not None:
             raise RefundNotRetryable(
@@ -932,18 +943,30 @@ def _refund(conn: Connection, refund_id: uuid.UUID, *, lock: bool = False) -> An
     return row
 
 
-def _card(conn: Connection, customer_id: uuid.UUID, card_id: uuid.UUID | None) -> Any:
-    """The customer's chosen card, or their most recently added one."""
+def _card(
+    conn: Connection, customer_id: uuid.UUID, card_id: uuid.UUID | None, now: datetime
+) -> Any:
+    """The customer's chosen card, or their most recently added one past cooling-off.
+
+    A card still in its cooling-off period never receives a refund: after an account
+    takeover, the thief's freshly added card is exactly where a refund would go.
+    """
     c = identity_tables.cards.c
     stmt = select(identity_tables.cards).where(
         and_(c.user_id == customer_id, c.removed_at.is_(None))
     )
+    settled = or_(c.cooling_off_until.is_(None), c.cooling_off_until <= now)
     if card_id is not None:
         row = conn.execute(stmt.where(c.id == card_id)).first()
         if row is None:
             raise NotFound("no such card")
+        if row.cooling_off_until is not None and row.cooling_off_until > now:
+            raise RefundCardCoolingOff(
+                "this card was added recently; refunds to it wait until the cooling-off ends",
+                until=row.cooling_off_until.isoformat(),
+            )
         return row
-    row = conn.execute(stmt.order_by(c.added_at.desc()).limit(1)).first()
+    row = conn.execute(stmt.where(settled).order_by(c.added_at.desc()).limit(1)).first()
     if row is None:
         raise RefundCardRequired("there is no card to refund to", field="card_id")
     return row
