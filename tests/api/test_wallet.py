@@ -447,3 +447,24 @@ def test_a_large_payment_needs_step_up_and_a_bad_token_fails_it(
     )
     assert ok.json()["status"] == "succeeded"
     assert available(me) == "3000.00"
+
+
+def test_a_lapsed_intent_reads_as_expired_before_any_sweep_and_the_read_writes_nothing(
+    me: Customer, shop: Shop, clock: FakeClock, container: Container
+) -> None:
+    import uuid
+
+    from sqlalchemy import select
+
+    from walletdesk.wallet import tables as t
+
+    intent = shop.intent("10.00", "lapsed-1").json()
+    clock.advance(timedelta(minutes=15, seconds=1))
+    seen = shop.client.get(f"/api/v1/merchant/payments/{intent['id']}", headers=shop.headers).json()
+    assert seen["status"] == "expired"
+    assert seen["failure"]["code"] == "payment_expired"
+    with container.engine.connect() as conn:
+        stored = conn.execute(
+            select(t.payments.c.status).where(t.payments.c.id == uuid.UUID(intent["id"]))
+        ).scalar_one()
+    assert stored == "requires_confirmation"

@@ -9,6 +9,7 @@ Phone and email are masked; the agent verifies identity through the ticket
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -26,7 +27,7 @@ from walletdesk.wallet import tables as wallet_tables
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.diagnosis import diagnose
 from walletdesk.wallet.limit_requests import get_limits
-from walletdesk.wallet.payments import payment_public
+from walletdesk.wallet.payments import payment_public, seen_at
 from walletdesk.wallet.refunds import refund_public
 
 RECENT = 20
@@ -80,7 +81,7 @@ def get_customer_360(
             "status": customer.status.value,
             "two_factor": customer.totp_enabled,
             "recovery_codes_left": identity_store.unused_recovery_codes(conn, customer.id),
-            "payments": _payments(conn, customer, ctx.locale),
+            "payments": _payments(conn, customer, ctx.locale, deps.clock.now()),
             "refunds": _refunds(conn, customer, ctx.locale),
             "security_events": identity_store.security_events(conn, customer.id, RECENT),
             "devices": _devices(conn, customer),
@@ -115,7 +116,7 @@ def get_customer_360(
     return body
 
 
-def _payments(conn: Connection, customer: User, locale: str) -> list[dict[str, Any]]:
+def _payments(conn: Connection, customer: User, locale: str, now: datetime) -> list[dict[str, Any]]:
     p, attempts = wallet_tables.payments, wallet_tables.payment_attempts
     rows = conn.execute(
         select(p)
@@ -131,10 +132,11 @@ def _payments(conn: Connection, customer: User, locale: str) -> list[dict[str, A
             .order_by(attempts.c.created_at.desc())
             .limit(1)
         ).first()
+        seen = seen_at(row, now)
         items.append(
             {
-                **payment_public(row, locale),
-                "diagnosis": diagnose(row, attempt.detail if attempt else None, locale),
+                **payment_public(seen, locale),
+                "diagnosis": diagnose(seen, attempt.detail if attempt else None, locale),
             }
         )
     return items

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
@@ -49,6 +50,7 @@ class PaymentStatus(StrEnum):
 
 
 PAYABLE = {PaymentStatus.REQUIRES_CONFIRMATION, PaymentStatus.FAILED}
+_PAYABLE_VALUES = frozenset(status.value for status in PAYABLE)
 
 
 class OrderRefReused(Conflict):
@@ -365,6 +367,24 @@ def money_json(amount: int, currency: str) -> dict[str, str]:
     return Money(amount, Currency.of(currency)).as_json()
 
 
+def seen_at(row: Any, now: datetime) -> Any:
+    """The payment as a reader should see it at ``now``.
+
+    An unpaid intent past its expiry *is* expired, whether or not the housekeeping
+    pass has written that down yet; deriving it here keeps reads free of writes.
+    """
+    if row.status in _PAYABLE_VALUES and row.expires_at <= now:
+        return SimpleNamespace(
+            **{
+                **row._mapping,
+                "status": PaymentStatus.EXPIRED.value,
+                "failure_code": "payment_expired",
+                "failure_raw": None,
+            }
+        )
+    return row
+
+
 def payment_public(row: Any, locale: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": str(row.id),
@@ -397,7 +417,6 @@ def get_payment_for(
     locale: str = "en",
 ) -> dict[str, Any]:
     """A payment as its payer or its merchant sees it; anyone else gets 404."""
-    expire_due(deps)
     with deps.engine.connect() as conn:
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
     if row is None:
@@ -407,7 +426,7 @@ def get_payment_for(
     )
     if not visible:
         raise NotFound("no such payment")
-    return payment_public(row, locale)
+    return payment_public(seen_at(row, deps.clock.now()), locale)
 
 
 def expire_due(deps: WalletDeps, limit: int = 500) -> int:

@@ -105,7 +105,7 @@ def _staff_view(c: App, payment_id: uuid.UUID, locale: str) -> dict[str, Any]:
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
     if row is None:
         raise NotFound("no such payment")
-    return payments.payment_public(row, locale)
+    return payments.payment_public(payments.seen_at(row, c.clock.now()), locale)
 
 
 @router.get("/merchant/payments/{payment_id}")
@@ -118,7 +118,6 @@ def get_payment_as_merchant(
 @router.get("/payments/{payment_id}/diagnosis")
 def get_diagnosis(payment_id: uuid.UUID, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
     """What happened, whether a retry can work, and what to do next."""
-    payments.expire_due(c.wallet)
     with c.engine.connect() as conn:
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
         if row is None or (me.role not in STAFF_ROLES and row.customer_id != me.user.id):
@@ -131,7 +130,9 @@ def get_diagnosis(payment_id: uuid.UUID, c: App, ctx: Ctx, me: Me) -> dict[str, 
         ).first()
     return {
         "payment_id": str(payment_id),
-        **diagnose(row, attempt.detail if attempt else None, ctx.locale),
+        **diagnose(
+            payments.seen_at(row, c.clock.now()), attempt.detail if attempt else None, ctx.locale
+        ),
     }
 
 
