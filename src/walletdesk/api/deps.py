@@ -10,7 +10,6 @@ from walletdesk.api.i18n import request_locale
 from walletdesk.bootstrap import Container
 from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import Principal, RequestContext
-from walletdesk.identity.roles import Permission, authorize
 
 
 def container(request: Request) -> Container:
@@ -40,16 +39,6 @@ def principal(
     token: Annotated[str | None, Depends(bearer_token)],
 ) -> Principal:
     return authenticate(c.identity, token)
-
-
-def requires(permission: Permission) -> object:
-    """A dependency that lets the request through only with ``permission``."""
-
-    def check(p: Annotated[Principal, Depends(principal)]) -> Principal:
-        authorize(p.role, permission)
-        return p
-
-    return Depends(check)
 
 
 Ctx = Annotated[RequestContext, Depends(request_context)]

@@ -22,16 +22,3 @@ def new_id() -> uuid.UUID:
     value = (value & ~(0xF << 76)) | (0x7 << 76)
     value = (value & ~(0x3 << 62)) | (0x2 << 62)
     return uuid.UUID(int=value)
-
-
-def parse_id(raw: str | int | uuid.UUID) -> uuid.UUID:
-    """Accept a UUID, its string form, or a 128-bit integer; raise ValueError otherwise."""
-    if isinstance(raw, uuid.UUID):
-        return raw
-    if isinstance(raw, bool):
-        raise ValueError("an id is not a boolean")
-    if isinstance(raw, int):
-        if not 0 <= raw < 1 << 128:
-            raise ValueError("an id must fit in 128 bits")
-        return uuid.UUID(int=raw)
-    return uuid.UUID(raw.strip())
