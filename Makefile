@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench format clean
+.PHONY: help run test browser lint bench format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,8 +30,17 @@ run: $(RUN_STAMP) ## Migrate the SQLite database under var/, load demo data, ser
 	$(BIN)/walletdesk demo
 	$(BIN)/walletdesk serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP) ## Run every test (SQLite always; PostgreSQL when reachable, required in CI)
+test: $(TEST_STAMP) browser ## Run every test (SQLite always; PostgreSQL and the browser when present, required in CI)
 	$(BIN)/pytest -q
+
+# Browser tests drive Debian's Chromium (Playwright cannot download one here). Installed
+# when we may (root with apt-get); otherwise the browser tests skip and say so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "note: no Chromium could be installed; the browser tests will be skipped"
 
 lint: $(TEST_STAMP) ## ruff, mypy --strict and the import contracts
 	$(BIN)/ruff check src tests bench

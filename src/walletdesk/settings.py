@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # Shared with the email/phone/social gateways that sign inbound requests. The default
     # only serves the local demo; production must set WALLETDESK_CHANNELS_SECRET.
     channels_secret: SecretStr = SecretStr("dev-channels-secret-change-me")
+    # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
+    # then survive only as long as the process, which is right for one dev server;
+    # several processes behind a balancer must share a set value.
+    web_secret: SecretStr | None = None
+    # Cookies are Secure whenever the request came over https; this forces it also when
+    # TLS ends at a proxy that does not forward the scheme.
+    cookie_secure: bool = False
 
     # -- notifications -------------------------------------------------------------
     # "stored" keeps every email in notify_messages (the local twin: demo, tests);

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from walletdesk import __version__
 from walletdesk.api import problems
@@ -26,6 +25,7 @@ from walletdesk.api.routes import (
 )
 from walletdesk.api.routes import help as help_routes
 from walletdesk.bootstrap import Container
+from walletdesk.web import app as web
 
 
 def create_app(container: Container) -> FastAPI:
@@ -58,9 +58,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assistant.router)
     app.include_router(channels.router)
     app.add_middleware(IdempotencyMiddleware)
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    # The pages share the app (one process, one port): same services, same errors.
+    web.install(app)
     return app

@@ -24,20 +24,25 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def walletdesk_problem(request: Request, exc: WalletdeskError) -> JSONResponse:
+    """The problem+json answer for an expected error, in the request's language."""
+    locale = request_locale(request)
+    extra: dict[str, object] = {}
+    failure = getattr(exc, "failure", None)
+    if isinstance(failure, dict):
+        # Money refusals carry the failure taxonomy's entry: the same words as a payment.
+        extra["failure"] = failure
+        detail = str(failure["message"])
+    else:
+        detail = translate(exc.code, locale, default=exc.detail, **exc.params)
+    title = translate(f"title.{exc.code}", locale, default=exc.code.replace("_", " "))
+    return problem(exc.http_status, exc.code, title, detail, **extra)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WalletdeskError)
     async def _walletdesk_error(request: Request, exc: WalletdeskError) -> JSONResponse:
-        locale = request_locale(request)
-        extra: dict[str, object] = {}
-        failure = getattr(exc, "failure", None)
-        if isinstance(failure, dict):
-            # Money refusals carry the failure taxonomy's entry: the same words as a payment.
-            extra["failure"] = failure
-            detail = str(failure["message"])
-        else:
-            detail = translate(exc.code, locale, default=exc.detail, **exc.params)
-        title = translate(f"title.{exc.code}", locale, default=exc.code.replace("_", " "))
-        return problem(exc.http_status, exc.code, title, detail, **extra)
+        return walletdesk_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
