@@ -16,6 +16,7 @@ from walletdesk.api.routes import (
     assistant,
     channels,
     contacts,
+    contacts_admin,
     health,
     identity,
     payments,
@@ -52,6 +53,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(payments.router)
     app.include_router(refunds.router)
     app.include_router(contacts.router)
+    app.include_router(contacts_admin.router)
     app.include_router(help_routes.router)
     app.include_router(tickets.router)
     app.include_router(agent.router)

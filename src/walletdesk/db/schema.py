@@ -9,6 +9,7 @@ from walletdesk.ledger import tables as ledger_tables
 from walletdesk.notify import tables as notify_tables
 from walletdesk.support import actions_tables as agent_action_tables
 from walletdesk.support.channels import tables as channel_tables
+from walletdesk.support.contacts import tables as contact_tables
 from walletdesk.support.helpcenter import tables as helpcenter_tables
 from walletdesk.support.tickets import tables as ticket_tables
 from walletdesk.wallet import tables as wallet_tables
@@ -17,6 +18,7 @@ __all__ = [
     "agent_action_tables",
     "audit_tables",
     "channel_tables",
+    "contact_tables",
     "helpcenter_tables",
     "identity_tables",
     "ledger_tables",

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx
+from walletdesk.support.contacts.admin import current_directory
 from walletdesk.support.contacts.checker import CheckResult, check
-from walletdesk.support.contacts.directory import default_directory, get_providers
+from walletdesk.support.contacts.directory import get_providers
 from walletdesk.support.contacts.message_check import (
     MAX_MESSAGE_CHARS,
     RedFlag,
@@ -118,13 +119,16 @@ class MessageCheckPublic(BaseModel):
 
 @router.get("")
 def list_contacts(
+    c: App,
     ctx: Ctx,
     provider: str | None = Query(default=None, max_length=100),
     limit: int = Query(default=50, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=100),
 ) -> ProviderList:
     """Official channels per provider, each with ``source_tier`` and ``last_verified``."""
-    page, next_cursor = get_providers(default_directory(), provider, limit=limit, cursor=cursor)
+    page, next_cursor = get_providers(
+        current_directory(c.engine), provider, limit=limit, cursor=cursor
+    )
     return ProviderList(items=[_provider(p, ctx.locale) for p in page], next_cursor=next_cursor)
 
 
@@ -141,7 +145,7 @@ def check_contact(
         value,
         provider,
         direction,
-        directory=default_directory(),
+        directory=current_directory(c.engine),
         today=c.clock.now().date(),
         country=ctx.country,
     )
@@ -155,7 +159,7 @@ def check_contact_message(body: MessageIn, c: App, ctx: Ctx) -> MessageCheckPubl
         body.text,
         ctx.locale,
         country=ctx.country,
-        directory=default_directory(),
+        directory=current_directory(c.engine),
         today=c.clock.now().date(),
     )
     return MessageCheckPublic(

@@ -22,4 +22,19 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "目录中没有“{provider}”。可通过 GET /api/v1/contacts 查看已收录的服务商。",
     },
     "title.unknown_provider": {"en": "Unknown provider", "zh-CN": "未知服务商"},
+    "contact_change_invalid": {
+        "en": "This directory change cannot be accepted: {problem}",
+        "zh-CN": "该名录修改无法接受：{problem}",
+    },
+    "title.contact_change_invalid": {"en": "Invalid directory change", "zh-CN": "名录修改无效"},
+    "contact_change_reviewed": {
+        "en": "This directory change was already reviewed ({state}).",
+        "zh-CN": "该名录修改已审核（{state}）。",
+    },
+    "title.contact_change_reviewed": {"en": "Already reviewed", "zh-CN": "已审核"},
+    "contact_change_own": {
+        "en": "A second admin must review a directory change; you proposed this one.",
+        "zh-CN": "名录修改须由另一位管理员审核，这条修改是您提交的。",
+    },
+    "title.contact_change_own": {"en": "Needs a second admin", "zh-CN": "需要另一位管理员"},
 }
