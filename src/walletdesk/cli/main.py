@@ -213,6 +213,19 @@ def bench_contacts() -> None:
     typer.echo(json.dumps(run_checker_bench(), indent=2))
 
 
+@bench_app.command("triage")
+def bench_triage(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Triage on its held-out labelled messages: accuracy per locale and category, confusion matrix."""
+    from walletdesk.support.triage_eval import evaluate, render
+
+    report = evaluate()
+    if not as_json:
+        typer.echo(render(report) + "\n")
+    typer.echo(json.dumps(report, indent=None if as_json else 2, ensure_ascii=False))
+
+
 @bench_app.command("ledger")
 def bench_ledger(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
