@@ -254,6 +254,32 @@ def test_the_tier_one_lifetime_limit_stops_a_payment(me: Customer, shop: Shop) -
     assert spend["lifetime"]["remaining"] == "100.00"
 
 
+def test_the_monthly_limit_stops_a_payment_that_every_daily_limit_allows(
+    client: TestClient, me: Customer, shop: Shop, clock: FakeClock
+) -> None:
+    # Tier II, password only: ¥1,000 a day, ¥10,000 a month (limits_policy.py).
+    evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
+    assert me.post("/api/v1/me/kyc", json={"tier": "II", **evidence}).json()["tier"] == "II"
+    top_up(me, "12000.00")
+    for day in range(10):
+        intent = shop.intent("1000.00", f"daily-{day}").json()
+        paid = me.post(f"/api/v1/payment-intents/{intent['id']}/pay")
+        assert paid.json()["status"] == "succeeded", paid.json()
+        clock.advance(timedelta(days=1))
+        me.token = log_in(client, "13800138000")
+    intent = shop.intent("0.01", "one-too-many").json()
+    refused = me.post(f"/api/v1/payment-intents/{intent['id']}/pay", headers=ZH)
+    failure = refused.json()["failure"]
+    assert failure["code"] == "limit_exceeded_monthly"
+    assert failure["category"] == "limits"
+    assert failure["retryable"] is False
+    assert available(me) == "2000.00"
+    spend = {w["window"]: w for w in me.get("/api/v1/limits").json()["scopes"]["spend"]}
+    assert spend["month"]["used"] == "10000.00"
+    assert spend["month"]["remaining"] == "0.00"
+    assert spend["day"]["used"] == "0.00"
+
+
 def test_a_suspended_merchant_is_unavailable(
     me: Customer, shop: Shop, container: Container
 ) -> None:

@@ -60,15 +60,19 @@ CNY: dict[KycTier, dict[Scope, dict[Strength, Grid]]] = {
         },
     },
     KycTier.II: {
+        # Monthly caps are the provider's own risk policy on top of the PBOC grid: an
+        # account paying the daily maximum every day is unusual enough to want 2FA.
         Scope.SPEND: {
             Strength.TWO_FACTOR: {
                 Window.TRANSACTION: 5_000 * _YUAN,
                 Window.DAY: 5_000 * _YUAN,
+                Window.MONTH: 50_000 * _YUAN,
                 Window.YEAR: 100_000 * _YUAN,
             },
             Strength.SINGLE_FACTOR: {
                 Window.TRANSACTION: 1_000 * _YUAN,
                 Window.DAY: 1_000 * _YUAN,
+                Window.MONTH: 10_000 * _YUAN,
                 Window.YEAR: 100_000 * _YUAN,
             },
         },
@@ -90,11 +94,13 @@ CNY: dict[KycTier, dict[Scope, dict[Strength, Grid]]] = {
             Strength.TWO_FACTOR: {
                 Window.TRANSACTION: 5_000 * _YUAN,
                 Window.DAY: 5_000 * _YUAN,
+                Window.MONTH: 100_000 * _YUAN,
                 Window.YEAR: 200_000 * _YUAN,
             },
             Strength.SINGLE_FACTOR: {
                 Window.TRANSACTION: 1_000 * _YUAN,
                 Window.DAY: 1_000 * _YUAN,
+                Window.MONTH: 20_000 * _YUAN,
                 Window.YEAR: 200_000 * _YUAN,
             },
         },
