@@ -301,6 +301,47 @@ def test_a_suspended_merchant_is_unavailable(
     assert available(me) == "100.00"
 
 
+def test_paying_an_intent_the_merchant_canceled_is_a_merchant_error(
+    me: Customer, shop: Shop, container: Container
+) -> None:
+    top_up(me, "100.00")
+    intent = shop.intent("10.00", "order-canceled").json()
+    canceled = shop.client.post(
+        f"/api/v1/merchant/payment-intents/{intent['id']}/cancel", headers=shop.headers
+    )
+    assert canceled.status_code == 200, canceled.json()
+    assert canceled.json()["status"] == "canceled"
+    failed = me.post(f"/api/v1/payment-intents/{intent['id']}/pay", headers=ZH)
+    assert failed.status_code == 402
+    failure = failed.json()["failure"]
+    assert failure["code"] == "merchant_error"
+    assert failure["category"] == "merchant"
+    assert "商户" in failure["next_step"]
+    assert available(me) == "100.00"
+    diagnosis = me.get(f"/api/v1/payments/{intent['id']}/diagnosis").json()
+    assert diagnosis["code"] == "merchant_error"
+
+
+def test_a_paid_intent_cannot_be_canceled_and_nothing_changes(
+    me: Customer, shop: Shop, container: Container, client: TestClient
+) -> None:
+    top_up(me, "100.00")
+    intent = shop.intent("10.00", "order-paid").json()
+    assert me.post(f"/api/v1/payment-intents/{intent['id']}/pay").json()["status"] == "succeeded"
+    refused = shop.client.post(
+        f"/api/v1/merchant/payment-intents/{intent['id']}/cancel", headers=shop.headers
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "payment_not_cancelable"
+    assert me.get(f"/api/v1/payments/{intent['id']}").json()["status"] == "succeeded"
+    assert available(me) == "90.00"
+    other = open_shop(client, container)
+    stranger = client.post(
+        f"/api/v1/merchant/payment-intents/{intent['id']}/cancel", headers=other.headers
+    )
+    assert stranger.status_code == 404
+
+
 def test_a_large_payment_from_a_brand_new_account_is_blocked_by_risk(
     me: Customer, shop: Shop, container: Container
 ) -> None:

@@ -20,6 +20,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该订单号已用于另一金额。",
     },
     "title.order_ref_reused": {"en": "Order reference reused", "zh-CN": "订单号重复"},
+    "payment_not_cancelable": {
+        "en": "Only an unpaid payment can be canceled; this one is {status}. Refund a paid one instead.",
+        "zh-CN": "只能取消未支付的订单，该笔状态为 {status}。已支付的订单请发起退款。",
+    },
+    "title.payment_not_cancelable": {"en": "Cannot cancel", "zh-CN": "无法取消"},
     "recipient_not_found": {
         "en": "Nobody with that phone number, email or id uses walletdesk.",
         "zh-CN": "没有找到使用该手机号、邮箱或 ID 的 walletdesk 用户。",

@@ -57,6 +57,10 @@ class OrderRefReused(Conflict):
     code = "order_ref_reused"
 
 
+class PaymentNotCancelable(Conflict):
+    code = "payment_not_cancelable"
+
+
 class _Refused(Exception):
     """Raised inside a payment's transaction to roll it back with a failure code."""
 
@@ -122,6 +126,41 @@ def do_create_intent(
                 created_at=now,
                 updated_at=now,
             )
+        )
+        return payment_public(_row(conn, payment_id), "en")
+
+    return deps.transaction(work)
+
+
+def do_cancel_intent(deps: WalletDeps, merchant: Merchant, payment_id: uuid.UUID) -> dict[str, Any]:
+    """The merchant withdraws an unpaid intent (out of stock, order abandoned).
+
+    Idempotent for an intent already canceled; :class:`PaymentNotCancelable` once it
+    succeeded (refund it instead) or expired; :class:`NotFound` for another merchant's.
+    A customer who then tries to pay gets ``merchant_error`` and no money moves.
+    """
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> dict[str, Any]:
+        row = conn.execute(
+            select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
+        ).first()
+        if row is None or row.merchant_id != merchant.id:
+            raise NotFound("no such payment")
+        status = PaymentStatus(seen_at(row, now).status)
+        if status is PaymentStatus.CANCELED:
+            return payment_public(row, "en")
+        if status not in PAYABLE:
+            raise PaymentNotCancelable(
+                "only an unpaid payment can be canceled", status=status.value
+            )
+        conn.execute(
+            update(t.payments)
+            .where(t.payments.c.id == payment_id)
+            .values(status=PaymentStatus.CANCELED.value, updated_at=now)
+        )
+        webhooks.enqueue(
+            conn, merchant, "payment.canceled", _webhook_payload(conn, payment_id), now
         )
         return payment_public(_row(conn, payment_id), "en")
 
@@ -235,7 +274,11 @@ def _check_payable(
     if status is PaymentStatus.SUCCEEDED:
         raise _Refused("duplicate_payment")
     if status not in PAYABLE:
-        raise _Refused("payment_expired" if status is PaymentStatus.EXPIRED else "merchant_error")
+        # A canceled intent: the merchant withdrew the order (raw says so for the diagnosis).
+        raise _Refused(
+            "payment_expired" if status is PaymentStatus.EXPIRED else "merchant_error",
+            raw=None if status is PaymentStatus.EXPIRED else status.value,
+        )
     if payment.expires_at <= now:
         raise _Refused("payment_expired")
     merchant = get_merchant(conn, payment.merchant_id)

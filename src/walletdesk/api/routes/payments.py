@@ -74,6 +74,12 @@ def create_payment_intent(body: IntentCreate, c: App, merchant: MerchantAuth) ->
     )
 
 
+@router.post("/merchant/payment-intents/{payment_id}/cancel")
+def cancel_payment_intent(payment_id: uuid.UUID, c: App, merchant: MerchantAuth) -> dict[str, Any]:
+    """Withdraw an unpaid intent; paying it afterwards fails with ``merchant_error``."""
+    return payments.do_cancel_intent(c.wallet, merchant, payment_id)
+
+
 @router.post("/payment-intents/{payment_id}/pay")
 def pay_intent(
     payment_id: uuid.UUID,
