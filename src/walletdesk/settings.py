@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Shared with the email/phone/social gateways that sign inbound requests. The default
     # only serves the local demo; production must set WALLETDESK_CHANNELS_SECRET.
     channels_secret: SecretStr = SecretStr("dev-channels-secret-change-me")
+    # Signs the CSAT links sent when a ticket is solved (HMAC-SHA256). Its own key: the
+    # channels secret is shared with outside gateways, which must not mint rating links.
+    # Production must set WALLETDESK_CSAT_SECRET; changing it voids links already sent.
+    csat_secret: SecretStr = SecretStr("dev-csat-secret-change-me")
     # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
     # then survive only as long as the process, which is right for one dev server;
     # several processes behind a balancer must share a set value.

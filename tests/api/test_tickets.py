@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from wallet_world import open_shop, top_up
 
 from walletdesk.api.app import create_app
+from walletdesk.audit import tables as audit_tables
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import accounts
@@ -66,6 +67,41 @@ def open_ticket(who: Customer, subject: str, body: str, **extra: Any) -> dict[st
     assert response.status_code == 201, response.json()
     ticket: dict[str, Any] = response.json()
     return ticket
+
+
+def desk_snapshot(container: Container) -> dict[str, Any]:
+    """Every ticket-desk row and the audit log's length: equal before and after a refusal
+    means nothing changed."""
+    tables = (
+        ticket_tables.tickets,
+        ticket_tables.ticket_messages,
+        ticket_tables.sla_events,
+        ticket_tables.ticket_csat,
+        ticket_tables.ticket_macros,
+    )
+    with container.engine.connect() as conn:
+        rows: dict[str, Any] = {
+            table.name: sorted(tuple(map(str, row)) for row in conn.execute(select(table)))
+            for table in tables
+        }
+        rows["audit_log"] = conn.execute(
+            select(func.count()).select_from(audit_tables.audit_log)
+        ).scalar_one()
+    return rows
+
+
+def assert_refused(
+    send: Callable[[dict[str, str]], Any], status: int, code: str, en: str, zh: str
+) -> None:
+    """``send(headers)`` is refused with ``status``/``code`` and its detail in both
+    languages contains ``en`` and ``zh`` (refusals change nothing, so sending twice is safe)."""
+    for headers, fragment in (({"Accept-Language": "en"}, en), (ZH, zh)):
+        response = send(headers)
+        assert response.status_code == status, response.json()
+        body = response.json()
+        assert body["code"] == code, body
+        assert fragment in body["detail"], body
+        assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_classify_endpoint(client: TestClient) -> None:
@@ -238,6 +274,7 @@ def test_the_sla_clock_pauses_while_pending_and_a_customer_reply_resumes_it(
     pending = agent.post(f"/api/v1/agent/tickets/{ticket['id']}/status", json={"status": "pending"})
     assert pending.json()["sla"] == {
         "first_reply_due": ticket["sla"]["first_reply_due"],
+        "next_reply_due": None,
         "resolution_due": None,
         "paused": True,
     }

@@ -1,4 +1,8 @@
-"""Customer service (API.md "Customer service"): triage, tickets, replies, CSAT, agent queue."""
+"""Customer service (API.md "Customer service"): triage, tickets, replies, CSAT, agent queue.
+
+The desk's tools (search, macros, merge, CSAT links) are in :mod:`.ticket_desk`,
+whose routes this router includes first.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,16 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.api.routes import ticket_desk
 from walletdesk.support.helpcenter.articles import Category
-from walletdesk.support.tickets import service
+from walletdesk.support.tickets import csat, service
 from walletdesk.support.tickets.rules import Channel, TicketStatus
 from walletdesk.support.triage import classify
 
 router = APIRouter(prefix="/api/v1", tags=["customer service"])
+# First: a fixed path such as /agent/tickets/search must be matched before
+# /agent/tickets/{ticket_id} below would take "search" for an id.
+router.include_router(ticket_desk.router)
 
 
 class ClassifyBody(BaseModel):
@@ -42,7 +50,7 @@ class AssignBody(BaseModel):
 
 
 class StatusBody(BaseModel):
-    status: TicketStatus
+    status: TicketStatus = Field(description="`merged` only through the merge endpoint")
 
 
 def _deps(c: App) -> service.TicketDeps:
@@ -92,7 +100,7 @@ def reply(ticket_id: uuid.UUID, body: ReplyBody, c: App, me: Me) -> dict[str, An
 
 @router.post("/tickets/{ticket_id}/csat", status_code=status.HTTP_201_CREATED)
 def rate(ticket_id: uuid.UUID, body: CsatBody, c: App, me: Me) -> dict[str, Any]:
-    return service.do_rate(_deps(c), me.user, ticket_id, body.score, body.comment)
+    return csat.do_rate(_deps(c), me.user, ticket_id, body.score, body.comment)
 
 
 # -- agents -----------------------------------------------------------------------
@@ -107,7 +115,7 @@ def queue(
     assignee: str | None = None,
 ) -> dict[str, Any]:
     """Open tickets (or those in ``status``), soonest SLA due first.
-    ``assignee``: ``me``, ``none`` or an agent's id."""
+    ``assignee``: ``me``, ``none`` or an agent's id. Search: ``/agent/tickets/search``."""
     items = service.list_queue(
         _deps(c), me.user, status=status, category=category, assignee=assignee
     )

@@ -10,9 +10,18 @@ from walletdesk.settings import Settings
 
 config = context.config
 
-# The help centre's search index is built by support.helpcenter.search at load time
-# (FTS5 on SQLite, a tsvector column on PostgreSQL); Alembic must not try to drop it.
-SEARCH_INDEX_OBJECTS = {"help_articles_search", "search_vector", "ix_help_articles_search_vector"}
+# The help centre's and the tickets' search indexes are built by support.helpcenter.search
+# and support.tickets.search on first use (FTS5 tables on SQLite, tsvector columns with GIN
+# indexes on PostgreSQL); Alembic must not try to drop them.
+SEARCH_INDEX_OBJECTS = {
+    "help_articles_search",
+    "search_vector",
+    "ix_help_articles_search_vector",
+    "ix_tickets_search_vector",
+    "ix_ticket_messages_search_vector",
+}
+# FTS5 keeps each index in shadow tables named after it (..._data, ..._idx, ...).
+SEARCH_INDEX_PREFIXES = ("help_articles_search", "ticket_subjects_search", "ticket_messages_search")
 
 
 def include_object(
@@ -21,7 +30,7 @@ def include_object(
     return not (
         reflected
         and name is not None
-        and (name in SEARCH_INDEX_OBJECTS or name.startswith("help_articles_search"))
+        and (name in SEARCH_INDEX_OBJECTS or name.startswith(SEARCH_INDEX_PREFIXES))
     )
 
 

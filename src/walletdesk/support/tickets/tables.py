@@ -1,8 +1,15 @@
-"""Ticket storage: tickets, their messages, SLA events and CSAT answers."""
+"""Ticket storage: tickets, their messages, SLA events, CSAT answers and macros.
+
+The search index over subjects and messages is not declared here: it is built by
+:mod:`.search` with dialect-specific SQL (FTS5 tables on SQLite, ``search_vector``
+columns on PostgreSQL), as the help centre's is.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -34,7 +41,12 @@ tickets = Table(
     Column("first_reply_due", UTCDateTime),
     Column("resolution_due", UTCDateTime),
     Column("first_replied_at", UTCDateTime),
+    # Due of the running next-reply target (None when nothing is awaiting an answer).
+    Column("next_reply_due", UTCDateTime),
     Column("solved_at", UTCDateTime),
+    # Set with status "merged": the ticket of the same customer this one was folded into.
+    Column("merged_into", Uuid, ForeignKey("tickets.id")),
+    Column("tags", JSON, nullable=False, server_default="[]"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_tickets_customer_seq", "customer_id", "seq"),
@@ -52,6 +64,8 @@ ticket_messages = Table(
     Column("kind", String(16), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The ticket this message was written on, when a merge moved it to ``ticket_id``.
+    Column("merged_from", Uuid, ForeignKey("tickets.id")),
     Index("ix_ticket_messages_ticket_seq", "ticket_id", "seq"),
 )
 
@@ -78,4 +92,26 @@ ticket_csat = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-__all__ = ["sla_events", "ticket_csat", "ticket_messages", "tickets"]
+ticket_macros = Table(
+    "ticket_macros",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    # A problem category (DOMAIN.md §1) the macro is meant for; None: any ticket.
+    Column("category", String(32)),
+    # Reply templates with {placeholder}s, checked against macros.PLACEHOLDERS.
+    Column("body_en", Text, nullable=False),
+    Column("body_zh", Text, nullable=False),
+    # Optional actions applied after the reply.
+    Column("set_status", String(16)),
+    Column("set_priority", String(16)),
+    Column("add_tags", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    # None for the shipped defaults.
+    Column("created_by", Uuid, ForeignKey("users.id")),
+    Column("updated_by", Uuid, ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+__all__ = ["sla_events", "ticket_csat", "ticket_macros", "ticket_messages", "tickets"]

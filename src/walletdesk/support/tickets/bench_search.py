@@ -1,0 +1,324 @@
+"""Agents' ticket-search benchmark: latency at a large desk, and known-item accuracy.
+
+A desk of synthetic tickets is written straight into the tables (five messages a
+ticket on average, Chinese and English in equal parts), its text made of the
+shipped help articles' sentences shuffled together with ticket-like details (order
+numbers, amounts), so every query term is common, as on a real desk. The index is
+then built the way a database upgraded to it is (:func:`search.ensure_search_index_in`
+backfilling everything), and timed. Then:
+
+* latency: a fixed set of agents' queries in both languages, each run
+  :data:`ROUNDS` times through :func:`search.search_tickets` (ranking, hydration and
+  snippets included), one at a time: p50, p95 and max in milliseconds;
+* known items: :data:`KNOWN_ITEMS` random tickets looked up by number and by their
+  unique order number, which must come first;
+* the cost a new message adds to its transaction for indexing (ms per message).
+
+SQLite runs in a temporary file; PostgreSQL in a scratch database created on the
+given server and dropped afterwards. Deterministic (seeded).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from walletdesk.core.clock import SystemClock
+from walletdesk.db.engine import make_engine, normalise_url
+from walletdesk.db.schema import metadata
+from walletdesk.db.transactions import run_transaction
+from walletdesk.identity import tables as identity_tables
+from walletdesk.identity.model import User
+from walletdesk.identity.roles import Role
+from walletdesk.settings import Settings
+from walletdesk.support.helpcenter.articles import shipped_articles
+from walletdesk.support.helpcenter.snippets import plain_text
+from walletdesk.support.tickets import search
+from walletdesk.support.tickets import tables as t
+from walletdesk.support.tickets.deps import TicketDeps
+
+ROUNDS = 5
+KNOWN_ITEMS = 20
+MESSAGES_PER_TICKET = (2, 8)  # inclusive: five on average
+_INSERT_BATCH = 5_000
+_NEW_MESSAGES = 200
+_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
+
+QUERIES: tuple[str, ...] = (
+    "退款",
+    "退款没到账",
+    "付款失败",
+    "余额不足",
+    "验证码",
+    "银行卡解绑",
+    "提现到账时间",
+    "账户被冻结",
+    "怎么提高限额",
+    "客服电话是真的吗",
+    "refund",
+    "refund not received",
+    "payment failed",
+    "card declined",
+    "verification code",
+    "withdraw to bank card",
+    "account frozen",
+    "raise my limit",
+    "scam call",
+    "two factor",
+)
+
+
+def _sentences() -> dict[str, list[str]]:
+    pool: dict[str, list[str]] = {}
+    for article in shipped_articles():
+        found = [s.strip() for s in _SENTENCE.findall(plain_text(article.body_markdown))]
+        pool.setdefault(article.locale, []).extend(s for s in found if len(s) > 8)
+    return pool
+
+
+def _titles() -> dict[str, list[str]]:
+    titles: dict[str, list[str]] = {}
+    for article in shipped_articles():
+        titles.setdefault(article.locale, []).append(article.title)
+    return titles
+
+
+def _user_row(role: Role, locale: str, number: int) -> dict[str, Any]:
+    now = SystemClock().now()
+    return {
+        "id": uuid.uuid4(),
+        "email": f"bench-{role.value}-{number}@walletdesk.example",
+        "display_name": f"Bench {role.value} {number}",
+        "locale": locale,
+        "country": "CN",
+        "role": role.value,
+        "status": "active",
+        "password_hash": "not-a-password",  # bench users never log in
+        "password_strength": 0,
+        "password_changed_at": now,
+        "totp_enabled": False,
+        "kyc_tier": "I",
+        "failed_logins": 0,
+        "created_at": now,
+        "version": 1,
+    }
+
+
+def _fill(engine: Engine, messages: int, seed: int) -> tuple[float, float, list[dict[str, Any]]]:
+    """Write the desk, then build the index. Returns (write s, index s, known tickets)."""
+    rng = random.Random(seed)
+    pool, titles = _sentences(), _titles()
+    locales = sorted(pool)
+    started = time.perf_counter()
+    now = SystemClock().now()
+    customers = [_user_row(Role.CUSTOMER, locales[n % 2], n) for n in range(50)]
+    agents = [_user_row(Role.AGENT, "zh-CN", n) for n in range(5)]
+    known: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        conn.execute(insert(identity_tables.users), customers + agents)
+        tickets: list[dict[str, Any]] = []
+        bodies: list[dict[str, Any]] = []
+        seq = written = 0
+        while written < messages:
+            seq += 1
+            customer = rng.choice(customers)
+            locale = customer["locale"]
+            order = f"A-{seq:06d}"
+            ticket_id = uuid.uuid4()
+            words = rng.choice(titles[locale]).split()
+            created = now - timedelta(minutes=messages - written)
+            tickets.append(
+                {
+                    "seq": seq,
+                    "id": ticket_id,
+                    "number": f"WD-{seq:06d}",
+                    "customer_id": customer["id"],
+                    "subject": " ".join(words[: max(2, len(words) // 2)])[:200],
+                    "status": "open",
+                    "category": "other",
+                    "priority": "normal",
+                    "channel": "web",
+                    "scam_risk": "low",
+                    "tags": [],
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            if len(known) < KNOWN_ITEMS and rng.random() < 0.01:
+                known.append({"id": ticket_id, "number": f"WD-{seq:06d}", "order": order})
+            count = min(rng.randint(*MESSAGES_PER_TICKET), messages - written)
+            for index in range(count):
+                author = customer if index % 2 == 0 else rng.choice(agents)
+                text_ = " ".join(rng.sample(pool[locale], rng.randint(1, 3)))
+                if index == 0:
+                    amount = f"{rng.randint(1, 5000)}.{rng.randint(0, 99):02d}"
+                    detail = (
+                        f"订单号 {order}，金额 {amount} 元。"
+                        if locale == "zh-CN"
+                        else (f"Order {order}, amount {amount} CNY.")
+                    )
+                    text_ = f"{detail} {text_}"
+                bodies.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "ticket_id": ticket_id,
+                        "author_id": author["id"],
+                        "author_role": author["role"],
+                        "kind": "public"
+                        if author["role"] == "customer" or index % 3
+                        else "internal",
+                        "body": text_,
+                        "created_at": created + timedelta(seconds=index),
+                    }
+                )
+            written += count
+            if len(bodies) >= _INSERT_BATCH:
+                _flush(conn, tickets, bodies)
+        _flush(conn, tickets, bodies)
+    written_at = time.perf_counter()
+    run_transaction(engine, search.ensure_search_index_in)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE tickets")
+            conn.exec_driver_sql("ANALYZE ticket_messages")
+    return written_at - started, time.perf_counter() - written_at, known
+
+
+def _flush(conn: Any, tickets: list[dict[str, Any]], bodies: list[dict[str, Any]]) -> None:
+    if tickets:
+        conn.execute(insert(t.tickets), tickets)
+    if bodies:
+        conn.execute(insert(t.ticket_messages), bodies)
+    tickets.clear()
+    bodies.clear()
+
+
+def _agent(engine: Engine) -> User:
+    with engine.connect() as conn:
+        row = conn.execute(
+            identity_tables.users.select().where(identity_tables.users.c.role == "agent").limit(1)
+        ).one()
+    return User.from_row(row)
+
+
+def _measure(deps: TicketDeps, agent: User) -> dict[str, Any]:
+    for query in QUERIES:  # warm caches and the statement cache
+        search.search_tickets(deps, agent, query)
+    latencies: list[float] = []
+    for _round in range(ROUNDS):
+        for query in QUERIES:
+            started = time.perf_counter()
+            search.search_tickets(deps, agent, query)
+            latencies.append((time.perf_counter() - started) * 1000)
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "searches": len(latencies),
+        "p50_ms": round(cuts[49], 2),
+        "p95_ms": round(cuts[94], 2),
+        "max_ms": round(max(latencies), 2),
+    }
+
+
+def _known_items(deps: TicketDeps, agent: User, known: list[dict[str, Any]]) -> dict[str, Any]:
+    by_number = by_order = 0
+    for item in known:
+        hits = search.search_tickets(deps, agent, item["number"], limit=1)
+        by_number += bool(hits) and hits[0]["id"] == str(item["id"])
+        hits = search.search_tickets(deps, agent, item["order"], limit=1)
+        by_order += bool(hits) and hits[0]["id"] == str(item["id"])
+    return {
+        "known_items": len(known),
+        "first_by_number": by_number,
+        "first_by_order_number": by_order,
+    }
+
+
+def _index_cost(engine: Engine) -> float:
+    """Milliseconds a new message's indexing adds to its transaction (index present)."""
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT max(seq) FROM ticket_messages")).scalar_one()
+    body = "我申请的退款三天了还没到账，订单号 A-999999，请帮忙查一下。 Where is my refund?"
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for n in range(_NEW_MESSAGES):
+            # Index-only: re-indexing existing rows' text under fresh ids (SQLite) or
+            # their own rows (PostgreSQL) costs what a new message's entry costs.
+            seq = last + 1 + n if conn.dialect.name == "sqlite" else last - n
+            search.index_message(conn, seq, body)
+        conn.rollback()
+    return (time.perf_counter() - started) * 1000 / _NEW_MESSAGES
+
+
+@contextmanager
+def _scratch_postgres(server_url: str) -> Iterator[Engine]:
+    name = f"walletdesk_ticketbench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(server_url)).set(database=name).render_as_string(False)
+    engine = make_engine(Settings(database_url=url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run(engine: Engine, messages: int, seed: int) -> dict[str, Any]:
+    metadata.create_all(
+        engine, tables=[identity_tables.users, t.tickets, t.ticket_messages, t.ticket_csat]
+    )
+    write_seconds, index_seconds, known = _fill(engine, messages, seed)
+    deps = TicketDeps.of(engine, SystemClock())
+    agent = _agent(engine)
+    result = _measure(deps, agent)
+    result.update(_known_items(deps, agent, known))
+    result["index_ms_per_new_message"] = round(_index_cost(engine), 3)
+    with engine.connect() as conn:
+        result["tickets"] = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
+    result["write_seconds"] = round(write_seconds, 1)
+    result["index_build_seconds"] = round(index_seconds, 1)
+    return result
+
+
+def run(engine_url: str | None, messages: int = 100_000, seed: int = 11) -> dict[str, Any]:
+    """Ticket-search latency (p50/p95/max ms) and known-item accuracy at ``messages``.
+
+    Always runs on SQLite in a temporary file; also on PostgreSQL when ``engine_url``
+    names a PostgreSQL server (a scratch database is created there and dropped; any
+    other URL is ignored, so a real database is never written to). About a minute
+    for both backends at 100,000 messages on a small machine.
+    """
+    report: dict[str, Any] = {
+        "messages": messages,
+        "queries": len(QUERIES),
+        "rounds": ROUNDS,
+        "backends": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="walletdesk-ticketbench-") as folder:
+        url = f"sqlite:///{Path(folder) / 'tickets.db'}"
+        engine = make_engine(Settings(database_url=url))
+        try:
+            report["backends"]["sqlite"] = _run(engine, messages, seed)
+        finally:
+            engine.dispose()
+    if engine_url is not None and make_url(normalise_url(engine_url)).get_backend_name() == (
+        "postgresql"
+    ):
+        with _scratch_postgres(engine_url) as engine:
+            report["backends"]["postgres"] = _run(engine, messages, seed)
+    return report

@@ -1,0 +1,360 @@
+"""Agents' ticket search over subjects and messages, on SQLite (FTS5) and PostgreSQL.
+
+The same approach as the help centre's search (:mod:`walletdesk.support.helpcenter.search`),
+with its tokeniser: text is normalised and cut into tokens in Python (Chinese in
+two-character chunks, English in words), the database only looks tokens up and ranks,
+and queries are expanded with the help centre's synonyms.
+
+* SQLite: two contentless FTS5 tables, ``ticket_subjects_search`` (rowid =
+  ``tickets.seq``; the ticket number and subject) and ``ticket_messages_search``
+  (rowid = ``ticket_messages.seq``; the body), ranked with ``bm25()``.
+* PostgreSQL: a ``search_vector tsvector`` column with a GIN index on ``tickets`` and
+  on ``ticket_messages``, ranked with ``ts_rank_cd``.
+
+Neither is declared in the tables' metadata (Alembic's env.py ignores them): they
+are made on first use by :func:`ensure_search_index_in`, which also indexes every
+ticket and message already stored, so a database upgraded from before the index
+existed is searchable without a separate step. After that, :func:`index_ticket` and
+:func:`index_message` keep the index in step, inside the transaction that writes
+the ticket or the message. Messages are never edited; a merge moves them to another
+ticket without changing their rows' ``seq``, so their index entries stay right.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Float, Integer, String, Uuid, select, text
+
+from walletdesk.db.transactions import run_transaction
+from walletdesk.identity.model import User
+from walletdesk.identity.roles import Permission, authorize
+from walletdesk.support.helpcenter.search import tsvector_literal
+from walletdesk.support.helpcenter.snippets import make_snippet
+from walletdesk.support.helpcenter.tokenize import QueryTerm, index_tokens, normalise, query_terms
+from walletdesk.support.tickets import tables as t
+from walletdesk.support.tickets.deps import TicketDeps
+from walletdesk.support.tickets.views import staff_summary
+
+SUBJECTS_FTS = "ticket_subjects_search"
+MESSAGES_FTS = "ticket_messages_search"
+SUBJECTS_GIN = "ix_tickets_search_vector"
+MESSAGES_GIN = "ix_ticket_messages_search_vector"
+# Every object above, for Alembic's env.py to leave alone.
+INDEX_OBJECTS = frozenset({SUBJECTS_FTS, MESSAGES_FTS, SUBJECTS_GIN, MESSAGES_GIN})
+
+MAX_LIMIT = 50
+# A subject says what the whole ticket is about; one message says less.
+SUBJECT_WEIGHT = 2.0
+# How much of a large desk one search reads. A query's matches are taken newest first,
+# at most WINDOW of them twice over: those containing every word of the query, and
+# those containing any word or synonym. Only the best POOL of each are grouped by
+# ticket. A common word on a desk of millions of messages thus costs what it costs on
+# a small one, and an old ticket is still found by the words that set it apart.
+WINDOW = 500
+POOL = 100
+_BACKFILL_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHit:
+    """One ticket found; ``message_seq`` is its best-matching message, if any matched.
+    ``every_word``: its subject or one of its messages holds every word of the query.
+    ``score`` is higher for better matches and comparable only within one search."""
+
+    ticket_id: uuid.UUID
+    every_word: bool
+    score: float
+    message_seq: int | None
+
+
+@dataclass(slots=True)
+class _Tally:
+    every_word: bool = False
+    subject: float = 0.0
+    message: float = 0.0
+    message_seq: int | None = None
+
+    @property
+    def score(self) -> float:
+        return SUBJECT_WEIGHT * self.subject + self.message
+
+
+# -- the index ----------------------------------------------------------------------
+
+
+def subject_text(number: str, subject: str) -> str:
+    """What a ticket's subject entry indexes: its number ("WD-000123") finds it too."""
+    return f"{number} {subject}"
+
+
+def index_exists(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (:a, :b)"),
+            {"a": SUBJECTS_FTS, "b": MESSAGES_FTS},
+        ).scalar_one()
+        return bool(found == 2)
+    found = conn.execute(
+        text("SELECT to_regclass(:a) IS NOT NULL AND to_regclass(:b) IS NOT NULL"),
+        {"a": SUBJECTS_GIN, "b": MESSAGES_GIN},
+    ).scalar_one()
+    return bool(found)
+
+
+def ensure_search_index_in(conn: Connection) -> bool:
+    """Create the index inside the caller's write transaction if it is missing, and index
+    what is already stored. Returns True when it had to be built. Cheap when it exists:
+    one catalogue lookup, and no DDL (so no table lock on PostgreSQL)."""
+    if index_exists(conn):
+        return False
+    if conn.dialect.name == "sqlite":
+        for table in (SUBJECTS_FTS, MESSAGES_FTS):
+            conn.exec_driver_sql(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
+                "body, content='', tokenize='unicode61', prefix='2 3')"
+            )
+        _backfill(conn)
+        return True
+    for table in ("tickets", "ticket_messages"):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector")
+    _backfill(conn)
+    # Indexed after the backfill: one GIN build is much cheaper than row-by-row upkeep.
+    for table, index in (("tickets", SUBJECTS_GIN), ("ticket_messages", MESSAGES_GIN)):
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING GIN (search_vector)"
+        )
+    return True
+
+
+def _backfill(conn: Connection) -> None:
+    """Index every stored ticket and message, in batches (one executemany each)."""
+    last = 0
+    while True:
+        tickets = conn.execute(
+            select(t.tickets.c.seq, t.tickets.c.number, t.tickets.c.subject)
+            .where(t.tickets.c.seq > last)
+            .order_by(t.tickets.c.seq)
+            .limit(_BACKFILL_BATCH)
+        ).all()
+        if not tickets:
+            break
+        write_subjects(conn, [(row.seq, subject_text(row.number, row.subject)) for row in tickets])
+        last = tickets[-1].seq
+    last = 0
+    while True:
+        messages = conn.execute(
+            select(t.ticket_messages.c.seq, t.ticket_messages.c.body)
+            .where(t.ticket_messages.c.seq > last)
+            .order_by(t.ticket_messages.c.seq)
+            .limit(_BACKFILL_BATCH)
+        ).all()
+        if not messages:
+            return
+        write_messages(conn, [(row.seq, row.body) for row in messages])
+        last = messages[-1].seq
+
+
+def index_ticket(conn: Connection, ticket_seq: int, number: str, subject: str) -> None:
+    """Index a new ticket's number and subject (once; subjects are not edited)."""
+    if not ensure_search_index_in(conn):  # a fresh build has just indexed it already
+        write_subjects(conn, [(ticket_seq, subject_text(number, subject))])
+
+
+def index_message(conn: Connection, message_seq: int, body: str) -> None:
+    """Index a new message's body, in the transaction that inserted it."""
+    if not ensure_search_index_in(conn):  # a fresh build has just indexed it already
+        write_messages(conn, [(message_seq, body)])
+
+
+def write_subjects(conn: Connection, entries: Sequence[tuple[int, str]]) -> None:
+    """Index entries (tickets.seq, :func:`subject_text`) that are not indexed yet."""
+    _write(conn, SUBJECTS_FTS, "tickets", entries)
+
+
+def write_messages(conn: Connection, entries: Sequence[tuple[int, str]]) -> None:
+    """Index entries (ticket_messages.seq, body) that are not indexed yet."""
+    _write(conn, MESSAGES_FTS, "ticket_messages", entries)
+
+
+def _write(conn: Connection, fts: str, table: str, entries: Sequence[tuple[int, str]]) -> None:
+    if not entries:
+        return
+    tokens = [(seq, index_tokens(value)) for seq, value in entries]
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(f"INSERT INTO {fts} (rowid, body) VALUES (:seq, :body)"),
+            [{"seq": seq, "body": " ".join(words)} for seq, words in tokens],
+        )
+        return
+    conn.execute(
+        text(f"UPDATE {table} SET search_vector = CAST(:vector AS tsvector) WHERE seq = :seq"),
+        [{"vector": tsvector_literal([(words, "A")]), "seq": seq} for seq, words in tokens],
+    )
+
+
+# -- searching ----------------------------------------------------------------------
+
+
+def own_terms(query: str, terms: Sequence[QueryTerm]) -> tuple[QueryTerm, ...]:
+    """The terms that come from the query's own words, not from synonyms: those whose
+    token is written in the (normalised) query."""
+    written = normalise(query)
+    return tuple(term for term in terms if term.token in written)
+
+
+def _fts5(terms: Sequence[QueryTerm], joiner: str) -> str:
+    return f" {joiner} ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in terms)
+
+
+def _tsquery(terms: Sequence[QueryTerm], joiner: str) -> str:
+    return f" {joiner} ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in terms)
+
+
+def _sqlite_part(kind: str, match: str, every_word: bool) -> str:
+    fts, table = (
+        (SUBJECTS_FTS, "tickets") if kind == "subject" else (MESSAGES_FTS, "ticket_messages")
+    )
+    ticket, seq = ("x.id", "NULL") if kind == "subject" else ("x.ticket_id", "x.seq")
+    return (
+        f"SELECT '{kind}' AS kind, {int(every_word)} AS every_word, {ticket} AS ticket_id, "
+        f"{seq} AS message_seq, w.score AS score FROM ("
+        f"SELECT rowid, score FROM (SELECT rowid, -bm25({fts}) AS score FROM {fts} "
+        f"WHERE {fts} MATCH {match} ORDER BY rowid DESC LIMIT :window) "
+        f"ORDER BY score DESC LIMIT :pool) AS w JOIN {table} AS x ON x.seq = w.rowid"
+    )
+
+
+def _postgres_part(kind: str, match: str, every_word: bool) -> str:
+    table = "tickets" if kind == "subject" else "ticket_messages"
+    ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
+    # Scored against the any-word query whichever window a row came from, so scores
+    # compare; newest first by the primary key, which PostgreSQL walks backwards for a
+    # common word instead of reading every match.
+    return (
+        f"(SELECT '{kind}' AS kind, {int(every_word)} AS every_word, w.{ticket} AS ticket_id, "
+        f"w.message_seq, ts_rank_cd(w.search_vector, CAST(:any AS tsquery), 1) AS score "
+        f"FROM (SELECT {ticket}, {seq} AS message_seq, search_vector FROM {table} "
+        f"WHERE search_vector @@ CAST({match} AS tsquery) ORDER BY seq DESC LIMIT :window) AS w "
+        f"ORDER BY score DESC LIMIT :pool)"
+    )
+
+
+def _candidates(
+    conn: Connection, terms: Sequence[QueryTerm], own: Sequence[QueryTerm]
+) -> list[Any]:
+    """(kind, every_word, ticket_id, message_seq, score) rows of the best matches."""
+    sqlite = conn.dialect.name == "sqlite"
+    part = _sqlite_part if sqlite else _postgres_part
+    render = _fts5 if sqlite else _tsquery
+    # (the query the window is taken by, whether its rows hold every word)
+    windows = [(":any", len(terms) == 1 and len(own) == 1)]
+    if own and len(terms) > 1:
+        windows.append((":every", True))
+    sql = " UNION ALL ".join(
+        part(kind, match, every) for kind in ("subject", "message") for match, every in windows
+    )
+    params: dict[str, object] = {
+        "any": render(terms, "OR" if sqlite else "|"),
+        "every": render(own, "AND" if sqlite else "&"),
+        "window": WINDOW,
+        "pool": POOL,
+    }
+    typed = text(sql).columns(
+        kind=String, every_word=Integer, ticket_id=Uuid, message_seq=Integer, score=Float
+    )
+    return list(conn.execute(typed, params))
+
+
+def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHit]:
+    """Tickets matching ``query`` in their subject, number or messages, best first.
+
+    Tickets holding every word of the query (in the subject or in one message) come
+    first, then those holding some words or their synonyms; within each, by score:
+    the subject's rank (weighted) plus the best message's. A query with nothing
+    searchable (empty, only punctuation) finds nothing. See :data:`WINDOW` for how
+    much of a large desk is read. The index must exist (:func:`ensure_search_index_in`).
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
+    terms = query_terms(query)
+    if not terms:
+        return []
+    own = own_terms(query, terms)
+    tallies: dict[uuid.UUID, _Tally] = {}
+    for row in _candidates(conn, terms, own):
+        tally = tallies.setdefault(row.ticket_id, _Tally())
+        tally.every_word = tally.every_word or bool(row.every_word)
+        score = float(row.score)
+        if row.kind == "subject":
+            tally.subject = max(tally.subject, score)
+        elif score > tally.message:
+            tally.message, tally.message_seq = score, int(row.message_seq)
+    ranked = sorted(
+        tallies.items(), key=lambda item: (not item[1].every_word, -item[1].score, str(item[0]))
+    )
+    return [
+        TicketHit(ticket_id, tally.every_word, tally.score, tally.message_seq)
+        for ticket_id, tally in ranked[:limit]
+    ]
+
+
+# -- the use case --------------------------------------------------------------------
+
+
+def search_tickets(
+    deps: TicketDeps, agent: User, query: str, *, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Agents' search: tickets best first, each with its staff summary, ``score``, the
+    best-matching message (``matched_message``: id and kind, None when only the subject
+    or number matched) and an HTML-escaped ``snippet`` with the matches in ``<mark>``.
+
+    Builds the index first if this database has none yet (a fresh or upgraded one).
+    """
+    authorize(agent.role, Permission.READ_CUSTOMERS)
+    with deps.engine.connect() as conn:
+        ready = index_exists(conn)
+    if not ready:
+        run_transaction(deps.engine, ensure_search_index_in)
+    with deps.engine.connect() as conn:
+        hits = search_in(conn, query, limit=limit)
+        if not hits:
+            return []
+        tickets = {
+            row.id: row
+            for row in conn.execute(
+                select(t.tickets).where(t.tickets.c.id.in_([hit.ticket_id for hit in hits]))
+            )
+        }
+        seqs = [hit.message_seq for hit in hits if hit.message_seq is not None]
+        messages = {
+            row.seq: row
+            for row in conn.execute(
+                select(
+                    t.ticket_messages.c.seq,
+                    t.ticket_messages.c.id,
+                    t.ticket_messages.c.kind,
+                    t.ticket_messages.c.body,
+                ).where(t.ticket_messages.c.seq.in_(seqs))
+            )
+        }
+    terms = query_terms(query)
+    items: list[dict[str, Any]] = []
+    for hit in hits:
+        ticket = tickets[hit.ticket_id]
+        message = messages.get(hit.message_seq) if hit.message_seq is not None else None
+        items.append(
+            {
+                **staff_summary(ticket),
+                "score": round(hit.score, 6),
+                "every_word": hit.every_word,
+                "matched_message": (
+                    {"id": str(message.id), "kind": message.kind} if message is not None else None
+                ),
+                "snippet": make_snippet(message.body if message else ticket.subject, terms),
+            }
+        )
+    return items

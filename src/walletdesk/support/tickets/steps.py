@@ -1,0 +1,205 @@
+"""Write steps shared by the ticket use cases, each inside the caller's transaction.
+
+Nothing here commits or authorises: the use cases in :mod:`.service`, :mod:`.macros`,
+:mod:`.merge` and :mod:`.csat` do, and call these in their unit of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from walletdesk.audit import log as audit
+from walletdesk.identity.model import User
+from walletdesk.support.tickets import tables as t
+from walletdesk.support.tickets.calendar import due
+from walletdesk.support.tickets.deps import TicketDeps
+from walletdesk.support.tickets.errors import InvalidTransition
+from walletdesk.support.tickets.rules import (
+    CLOCK_STOPPED_STATES,
+    NEXT_REPLY_TARGETS,
+    SLA_TARGETS,
+    MessageKind,
+    Priority,
+    SlaEventKind,
+    SlaTarget,
+    TicketStatus,
+    can_transition,
+)
+from walletdesk.support.tickets.search import index_message
+from walletdesk.support.tickets.sla import sla_clock
+from walletdesk.support.tickets.views import load_ticket, sla_events
+
+# The tickets column that shows each target's due while it runs.
+DUE_COLUMN = {
+    SlaTarget.FIRST_REPLY: "first_reply_due",
+    SlaTarget.NEXT_REPLY: "next_reply_due",
+    SlaTarget.RESOLUTION: "resolution_due",
+}
+
+
+def audit_ticket(
+    conn: Connection,
+    now: datetime,
+    actor: User | None,
+    action: str,
+    ticket_id: uuid.UUID,
+    *,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
+    subject_type: str = "ticket",
+) -> None:
+    """One audit record about a ticket (or a macro); ``actor`` None: not a signed-in user."""
+    audit.record(
+        conn,
+        now=now,
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_role=actor.role.value if actor is not None else "link_holder",
+        subject_type=subject_type,
+        subject_id=str(ticket_id),
+        before=before,
+        after=after,
+    )
+
+
+def add_message(
+    conn: Connection,
+    ticket_id: uuid.UUID,
+    author: User,
+    kind: MessageKind,
+    body: str,
+    now: datetime,
+) -> None:
+    """Store a message and index it for agents' search."""
+    result = conn.execute(
+        insert(t.ticket_messages).values(
+            id=uuid.uuid4(),
+            ticket_id=ticket_id,
+            author_id=author.id,
+            author_role=author.role.value,
+            kind=kind.value,
+            body=body,
+            created_at=now,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    index_message(conn, int(key[0]), body)
+
+
+def record_event(
+    conn: Connection,
+    ticket_id: uuid.UUID,
+    kind: SlaEventKind,
+    target: SlaTarget,
+    at: datetime,
+    minutes: int | None = None,
+) -> None:
+    conn.execute(
+        insert(t.sla_events).values(
+            ticket_id=ticket_id, kind=kind.value, target=target.value, at=at, minutes=minutes
+        )
+    )
+
+
+def touch(conn: Connection, ticket_id: uuid.UUID, now: datetime) -> None:
+    conn.execute(update(t.tickets).where(t.tickets.c.id == ticket_id).values(updated_at=now))
+
+
+def move_status(
+    conn: Connection,
+    deps: TicketDeps,
+    row: Any,
+    target: TicketStatus,
+    now: datetime,
+    actor: User | None,
+    **extra: Any,
+) -> None:
+    """Change status by the transition table, keep the SLA clocks in step, and audit it.
+
+    ``extra`` are more columns to set with the status (a merge's ``merged_into``).
+    """
+    current = TicketStatus(row.status)
+    if not can_transition(current, target):
+        raise InvalidTransition(
+            "this status change is not allowed", current=current.value, target=target.value
+        )
+    events = sla_events(conn, row.id)
+    clocks = {
+        goal: clock
+        for goal in SlaTarget
+        if (clock := sla_clock(events, goal, now, deps.calendar)) is not None
+    }
+    values: dict[str, Any] = {"status": target.value, "updated_at": now, **extra}
+    if current is TicketStatus.SOLVED and target is TicketStatus.OPEN:
+        # Reopened: the resolution clock starts afresh.
+        minutes = SLA_TARGETS[Priority(row.priority)][SlaTarget.RESOLUTION]
+        record_event(conn, row.id, SlaEventKind.ACTIVATED, SlaTarget.RESOLUTION, now, minutes)
+        values.update(solved_at=None, resolution_due=due(now, minutes, deps.calendar))
+    elif target is TicketStatus.SOLVED:
+        values["solved_at"] = now
+        resolution = clocks.get(SlaTarget.RESOLUTION)
+        if resolution is not None and not resolution.fulfilled:
+            record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.RESOLUTION, now)
+    elif target in CLOCK_STOPPED_STATES and current not in CLOCK_STOPPED_STATES:
+        for goal, clock in clocks.items():
+            if clock.running and not clock.fulfilled:
+                record_event(conn, row.id, SlaEventKind.PAUSED, goal, now)
+                values[DUE_COLUMN[goal]] = None
+    elif current in CLOCK_STOPPED_STATES and target not in CLOCK_STOPPED_STATES:
+        for goal, clock in clocks.items():
+            if not clock.running and not clock.fulfilled:
+                record_event(conn, row.id, SlaEventKind.RESUMED, goal, now)
+                values[DUE_COLUMN[goal]] = due(now, max(clock.remaining, 0), deps.calendar)
+    conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
+    audit_ticket(
+        conn,
+        now,
+        actor,
+        "ticket.status_changed",
+        row.id,
+        before={"status": current.value},
+        after={"status": target.value, **{k: str(v) for k, v in extra.items()}},
+    )
+
+
+def agent_public_reply(
+    conn: Connection, deps: TicketDeps, row: Any, agent: User, body: str, now: datetime
+) -> None:
+    """An agent's public reply: fulfils the first reply once and any awaited next reply;
+    a new ticket opens. ``row`` is the ticket as read (and locked) by the caller."""
+    add_message(conn, row.id, agent, MessageKind.PUBLIC, body, now)
+    values: dict[str, Any] = {"updated_at": now}
+    if row.first_replied_at is None:
+        values["first_replied_at"] = now
+        record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.FIRST_REPLY, now)
+    awaited = sla_clock(sla_events(conn, row.id), SlaTarget.NEXT_REPLY, now, deps.calendar)
+    if awaited is not None and not awaited.fulfilled:
+        values["next_reply_due"] = None
+        record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.NEXT_REPLY, now)
+    conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
+    if TicketStatus(row.status) is TicketStatus.NEW:
+        move_status(conn, deps, load_ticket(conn, row.id), TicketStatus.OPEN, now, agent)
+
+
+def await_next_reply(conn: Connection, deps: TicketDeps, row: Any, now: datetime) -> None:
+    """A customer wrote after being answered: start the next-reply target, unless an
+    earlier message of theirs is still waiting (its clock keeps running). Started
+    stopped when the ticket's clocks stand still (on hold)."""
+    if row.first_replied_at is None:
+        return  # the first reply's own clock covers it
+    current = sla_clock(sla_events(conn, row.id), SlaTarget.NEXT_REPLY, now, deps.calendar)
+    if current is not None and not current.fulfilled:
+        return
+    minutes = NEXT_REPLY_TARGETS[Priority(row.priority)]
+    record_event(conn, row.id, SlaEventKind.ACTIVATED, SlaTarget.NEXT_REPLY, now, minutes)
+    next_due: datetime | None = due(now, minutes, deps.calendar)
+    if TicketStatus(row.status) in CLOCK_STOPPED_STATES:
+        record_event(conn, row.id, SlaEventKind.PAUSED, SlaTarget.NEXT_REPLY, now)
+        next_due = None
+    conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(next_reply_due=next_due))
