@@ -59,11 +59,18 @@ def verdict(client: TestClient, value: str) -> str:
 
 
 def propose(who: Customer, channel: dict[str, Any] | None = None, **extra: Any) -> Any:
-    body = {"provider_id": "walletdesk", "channel": channel or NEW_FAKE, "reason": "reported", **extra}
+    body = {
+        "provider_id": "walletdesk",
+        "channel": channel or NEW_FAKE,
+        "reason": "reported",
+        **extra,
+    }
     return who.post("/api/v1/admin/contacts/changes", json=body)
 
 
-def test_an_approved_fake_is_flagged_by_the_checker(client: TestClient, container: Container) -> None:
+def test_an_approved_fake_is_flagged_by_the_checker(
+    client: TestClient, container: Container
+) -> None:
     first, second = admin(client, container, 1), admin(client, container, 2)
     assert verdict(client, FAKE) != "known_fake"
 
@@ -73,13 +80,17 @@ def test_an_approved_fake_is_flagged_by_the_checker(client: TestClient, containe
     # Proposed is not served.
     assert verdict(client, FAKE) != "known_fake"
 
-    approved = second.post(f"/api/v1/admin/contacts/changes/{proposed.json()['id']}/approve", json={})
+    approved = second.post(
+        f"/api/v1/admin/contacts/changes/{proposed.json()['id']}/approve", json={}
+    )
     assert approved.status_code == 200, approved.json()
     assert approved.json()["state"] == "approved"
     assert verdict(client, FAKE) == "known_fake"
 
     with container.engine.connect() as conn:
-        actions = [r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))]
+        actions = [
+            r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))
+        ]
     assert actions[-2:] == ["contact_change.proposed", "contact_change.approved"]
 
 
@@ -101,7 +112,9 @@ def test_nobody_approves_their_own_change_and_nothing_changes(
     assert verdict(client, FAKE) != "known_fake"
 
 
-def test_a_reviewed_change_cannot_be_reviewed_again(client: TestClient, container: Container) -> None:
+def test_a_reviewed_change_cannot_be_reviewed_again(
+    client: TestClient, container: Container
+) -> None:
     first, second = admin(client, container, 1), admin(client, container, 2)
     change = propose(first).json()
     rejected = second.post(

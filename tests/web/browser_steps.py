@@ -45,3 +45,172 @@ def shot(tab: object, name: str) -> None:
     if os.environ.get("WALLETDESK_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+# -- set-up through the services (fast: no page round trips) ---------------------------
+# The container is live_server.container; typed loosely like conftest.LiveServer's.
+
+
+def _operator(container: object) -> object:
+    from walletdesk.identity.staff import console_operator
+
+    return console_operator(container.clock.now())  # type: ignore[attr-defined]
+
+
+def _ctx() -> object:
+    from walletdesk.identity.model import RequestContext
+
+    return RequestContext(user_agent="browser-test set-up", country="CN")
+
+
+def new_merchant(container: object, *, name: str | None = None) -> object:
+    """A merchant of its own for one test (refunds decided by the merchant)."""
+    from walletdesk.wallet.merchants import do_create_merchant
+
+    merchant, _key = do_create_merchant(
+        container.wallet,  # type: ignore[attr-defined]
+        actor=_operator(container),
+        name=name or f"Shop {uuid.uuid4().hex[:6]}",
+        currency="CNY",
+        refund_policy={"window_days": 30, "approval": "merchant"},
+        webhook_url=None,
+        ctx=_ctx(),
+    )
+    return merchant
+
+
+def new_merchant_user(container: object, merchant: object) -> str:
+    """A person who signs in to the merchant portal for ``merchant``; returns the email."""
+    from walletdesk.wallet.merchant_users import do_create_merchant_user
+
+    email = unique_email("shop")
+    do_create_merchant_user(
+        container.wallet,  # type: ignore[attr-defined]
+        actor=_operator(container),
+        merchant_id=merchant.id,  # type: ignore[attr-defined]
+        email=email,
+        phone=None,
+        password=PASSWORD,
+        display_name="Shop Staff",
+        locale="en",
+        ctx=_ctx(),
+    )
+    return email
+
+
+def payment_link(
+    container: object, merchant: object, amount: int, description: str = "Green tea"
+) -> str:
+    """A payment intent of ``amount`` minor units; returns its id."""
+    from walletdesk.wallet.payments import do_create_intent
+
+    intent = do_create_intent(
+        container.wallet,  # type: ignore[attr-defined]
+        merchant,  # type: ignore[arg-type]
+        amount=amount,
+        currency="CNY",
+        order_ref=f"test-{uuid.uuid4().hex[:12]}",
+        description=description,
+        expires_in=3600,
+    )
+    return str(intent["id"])
+
+
+def user_id_of(container: object, email: str) -> uuid.UUID:
+    from walletdesk.identity import store
+
+    with container.engine.connect() as conn:  # type: ignore[attr-defined]
+        row = store.user_row_by_login(conn, "email", email)
+    assert row is not None, email
+    return uuid.UUID(str(row.id))
+
+
+def available(container: object, email: str, currency: str = "CNY") -> str:
+    """The customer's available balance as a decimal string ("0.00" without a wallet)."""
+    from walletdesk.wallet.customer_views import get_balances
+
+    for item in get_balances(container.wallet, user_id_of(container, email)):  # type: ignore[attr-defined]
+        if item["currency"] == currency:
+            return item["available"]
+    return "0.00"
+
+
+def funded_customer(
+    container: object, *, amount: int = 100_00, locale: str = "en", name: str = "Funded"
+) -> str:
+    """A customer with a card and ``amount`` minor units of CNY, made through the services;
+    returns the email (password: PASSWORD)."""
+    from walletdesk.identity import accounts, changes, verification
+    from walletdesk.identity.model import Principal, VerificationMethod
+    from walletdesk.wallet import funding
+
+    email = unique_email("funded")
+    user = accounts.do_register(
+        container.identity,  # type: ignore[attr-defined]
+        phone=None,
+        email=email,
+        password=PASSWORD,
+        display_name=name,
+        locale=locale,
+        ctx=_ctx(),
+    )
+    me = Principal(user=user, session_id=None)
+    proof = verification.do_verify(
+        container.identity,  # type: ignore[attr-defined]
+        me,
+        method=VerificationMethod.PASSWORD,
+        password=PASSWORD,
+        code=None,
+        ctx=_ctx(),
+    )
+    card = changes.do_add_card(
+        container.identity,  # type: ignore[attr-defined]
+        me,
+        number="4242424242424242",
+        expiry_month=12,
+        expiry_year=2030,
+        verification_token=proof.token,
+        ctx=_ctx(),
+    )
+    funding.do_fund(
+        container.wallet,  # type: ignore[attr-defined]
+        user,
+        kind="topup",
+        amount=amount,
+        currency="CNY",
+        card_id=uuid.UUID(card["id"]),
+        idempotency_key=f"test-{uuid.uuid4().hex}",
+        locale=locale,
+    )
+    return email
+
+
+# -- steps through the pages -------------------------------------------------------------
+
+
+def enable_two_factor(page: object) -> tuple[str, list[str]]:
+    """Turn on 2FA from the security centre with a code computed from the secret the page
+    shows; returns the secret and the recovery codes shown once."""
+    import pyotp
+
+    page.goto("/me/security")  # type: ignore[attr-defined]
+    page.click("form[action='/me/security/2fa'] button[type=submit]")  # type: ignore[attr-defined]
+    secret = page.get_attribute("[data-testid=totp-secret]", "data-secret")  # type: ignore[attr-defined]
+    assert secret
+    page.fill("#totp-code", pyotp.TOTP(secret).now())  # type: ignore[attr-defined]
+    page.click("form[action='/me/security/2fa/confirm'] button[type=submit]")  # type: ignore[attr-defined]
+    codes = page.locator("[data-testid=recovery-codes] li").all_inner_texts()  # type: ignore[attr-defined]
+    return secret, codes
+
+
+def add_card_and_top_up(page: object, amount: str, card: str = "4242424242424242") -> None:
+    """Add a card on the top-up page (password step-up), then top up ``amount`` from it."""
+    page.goto("/wallet/topup")  # type: ignore[attr-defined]
+    page.fill("#card-number", card)  # type: ignore[attr-defined]
+    page.fill("#card-expiry", "12/30")  # type: ignore[attr-defined]
+    page.fill("#card-password", PASSWORD)  # type: ignore[attr-defined]
+    page.click("form[action='/wallet/cards'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/wallet/topup?notice=notice.card_added")  # type: ignore[attr-defined]
+    page.fill("#amount", amount)  # type: ignore[attr-defined]
+    page.click("form[action='/wallet/topup'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/wallet?notice=*")  # type: ignore[attr-defined]

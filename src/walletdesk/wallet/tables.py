@@ -249,3 +249,16 @@ bank_twin_requests = Table(
     Column("reference", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# People who use the merchant portal (users with role "merchant"), each tied to one
+# merchant. A merchant's server keeps authenticating with its API key; these are the
+# shop's staff signing in to the pages.
+merchant_users = Table(
+    "merchant_users",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("merchant_id", Uuid, ForeignKey("merchants.id"), nullable=False, index=True),
+    # The admin who linked them; no foreign key: the server console's operator has no row.
+    Column("created_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,165 @@
+"""Me -> Help & feedback: search the help centre, the official contacts, the assistant
+chat, writing to us, my tickets, one ticket's conversation with a reply box and CSAT."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+
+from walletdesk.core.errors import NotFound, WalletdeskError
+from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.contacts.directory import default_directory
+from walletdesk.support.helpcenter.service import find_articles
+from walletdesk.support.tickets import csat
+from walletdesk.support.tickets.deps import TicketDeps
+from walletdesk.support.tickets.rules import RATEABLE_STATES, Channel, TicketStatus
+from walletdesk.support.tickets.service import (
+    do_create_ticket,
+    do_customer_reply,
+    get_my_ticket,
+    list_my_tickets,
+)
+from walletdesk.web.context import Page
+from walletdesk.web.pages.customer_forms import CustomerPage, CustomerPost, form_error, parse_uuid
+from walletdesk.web.rendering import redirect, render
+
+router = APIRouter(include_in_schema=False)
+MAX_QUERY_CHARS = 200
+ARTICLES_SHOWN = 6
+CLOSED = {TicketStatus.CLOSED.value, TicketStatus.MERGED.value, TicketStatus.SPAM.value}
+
+
+def _tickets(p: Page) -> TicketDeps:
+    return TicketDeps.of(p.container.engine, p.container.clock)
+
+
+def _help_page(p: Page, *, q: str = "", status: int = 200, **extra: Any) -> Response:
+    query = q.strip()
+    articles = find_articles(
+        p.container.engine, query or None, locale=p.locale, limit=ARTICLES_SHOWN
+    )
+    return render(
+        p,
+        "customer/help.html",
+        status=status,
+        q=query,
+        articles=articles,
+        tickets=list_my_tickets(p.container.engine, p.me.user.id),
+        house=default_directory().providers[0],
+        form=extra.pop("form", {}),
+        **extra,
+    )
+
+
+@router.get("/me/help", response_class=HTMLResponse)
+def help_and_feedback(
+    p: CustomerPage, q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = ""
+) -> Response:
+    return _help_page(p, q=q)
+
+
+@router.post("/me/help/assistant", response_class=HTMLResponse)
+def ask_assistant(
+    p: CustomerPost,
+    text: Annotated[str, Form(max_length=2_000)],
+    conversation_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """One turn with the assistant: its answer, the articles it cites, and the ticket
+    when it hands over to a person."""
+    if not text.strip():
+        return _help_page(p, status=422, error=p.t("myhelp.ask_empty"))
+    try:
+        answer = respond(
+            AssistantDeps(p.container.engine, p.container.clock),
+            text.strip(),
+            user=p.me.user,
+            locale=p.locale,
+            conversation_id=parse_uuid(conversation_id),
+        )
+    except NotFound:  # a conversation that is not (or no longer) this user's: start anew
+        answer = respond(
+            AssistantDeps(p.container.engine, p.container.clock),
+            text.strip(),
+            user=p.me.user,
+            locale=p.locale,
+        )
+    return _help_page(p, question=text.strip(), chat=answer)
+
+
+@router.post("/me/help/tickets", response_class=HTMLResponse)
+def write_to_us(
+    p: CustomerPost,
+    subject: Annotated[str, Form(max_length=200)],
+    body: Annotated[str, Form(max_length=10_000)],
+) -> Response:
+    form = {"subject": subject, "body": body}
+    if not subject.strip() or not body.strip():
+        return _help_page(p, status=422, error=p.t("myhelp.ticket_empty"), form=form)
+    try:
+        ticket = do_create_ticket(
+            _tickets(p), p.me.user, subject=subject.strip(), body=body.strip(), channel=Channel.WEB
+        )
+    except WalletdeskError as exc:
+        return _help_page(p, status=exc.http_status, error=form_error(p, exc), form=form)
+    return redirect(p, f"/me/help/tickets/{ticket['id']}", notice="notice.ticket_created")
+
+
+def _ticket_id(value: str) -> uuid.UUID:
+    found = parse_uuid(value)
+    if found is None:
+        raise NotFound("no such ticket")
+    return found
+
+
+def _ticket_page(
+    p: Page, ticket_id: uuid.UUID, *, status: int = 200, error: str | None = None
+) -> Response:
+    ticket = get_my_ticket(p.container.engine, ticket_id, p.me.user.id)
+    return render(
+        p,
+        "customer/ticket.html",
+        status=status,
+        ticket=ticket,
+        can_reply=ticket["status"] not in CLOSED,
+        can_rate=ticket["status"] in {s.value for s in RATEABLE_STATES} and not ticket["csat"],
+        error=error,
+    )
+
+
+@router.get("/me/help/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(p: CustomerPage, ticket_id: str) -> Response:
+    return _ticket_page(p, _ticket_id(ticket_id))
+
+
+@router.post("/me/help/tickets/{ticket_id}/replies", response_class=HTMLResponse)
+def reply(
+    p: CustomerPost, ticket_id: str, body: Annotated[str, Form(max_length=10_000)]
+) -> Response:
+    chosen = _ticket_id(ticket_id)
+    if not body.strip():
+        return _ticket_page(p, chosen, status=422, error=p.t("myhelp.reply_empty"))
+    try:
+        view = do_customer_reply(_tickets(p), p.me.user, chosen, body.strip())
+    except WalletdeskError as exc:
+        return _ticket_page(p, chosen, status=exc.http_status, error=form_error(p, exc))
+    return redirect(p, f"/me/help/tickets/{view['id']}", notice="notice.reply_sent")
+
+
+@router.post("/me/help/tickets/{ticket_id}/csat", response_class=HTMLResponse)
+def rate(
+    p: CustomerPost,
+    ticket_id: str,
+    score: Annotated[str, Form(max_length=1)] = "",
+    comment: Annotated[str, Form(max_length=1_000)] = "",
+) -> Response:
+    chosen = _ticket_id(ticket_id)
+    if score not in {"1", "2", "3", "4", "5"}:
+        return _ticket_page(p, chosen, status=422, error=p.t("myhelp.rate_choose"))
+    try:
+        csat.do_rate(_tickets(p), p.me.user, chosen, int(score), comment.strip() or None)
+    except WalletdeskError as exc:
+        return _ticket_page(p, chosen, status=exc.http_status, error=form_error(p, exc))
+    return redirect(p, f"/me/help/tickets/{chosen}", notice="notice.rated")
