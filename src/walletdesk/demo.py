@@ -251,7 +251,7 @@ def _tickets(
     failed_payment: uuid.UUID,
 ) -> None:
     """Open tickets from several channels, one answered and solved."""
-    deps = TicketDeps.of(container.engine, container.clock)
+    deps = TicketDeps.of(container.engine, container.clock, container.settings)
     seed_default_macros(container.engine, container.clock)
     tickets.do_create_ticket(
         deps,

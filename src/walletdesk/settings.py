@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # channels secret is shared with outside gateways, which must not mint rating links.
     # Production must set WALLETDESK_CSAT_SECRET; changing it voids links already sent.
     csat_secret: SecretStr = SecretStr("dev-csat-secret-change-me")
+    # Where people reach the site, for links in emails (CSAT, payment links).
+    public_url: str = "http://127.0.0.1:8000"
     # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
     # then survive only as long as the process, which is right for one dev server;
     # several processes behind a balancer must share a set value.

@@ -46,6 +46,8 @@ class AlertKind(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     KYC_TIER_CHANGED = "kyc_tier_changed"
     SECURITY_EVENT = "security_event"
+    TICKET_REPLY = "ticket_reply"
+    TICKET_SOLVED = "ticket_solved"
 
 
 class AlertCategory(StrEnum):
@@ -95,6 +97,8 @@ KINDS: Mapping[AlertKind, KindRule] = {
     AlertKind.ACCOUNT_UNFROZEN: KindRule(_A, footer=ACCOUNT_FOOTER),
     AlertKind.LIMIT_CHANGED: KindRule(_A, variant_param="period", footer=ACCOUNT_FOOTER),
     AlertKind.KYC_TIER_CHANGED: KindRule(_A, footer=ACCOUNT_FOOTER),
+    AlertKind.TICKET_REPLY: KindRule(_A),
+    AlertKind.TICKET_SOLVED: KindRule(_A, variant_param="rating"),
 }
 
 

@@ -352,6 +352,34 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "如需帮助，请通过 App 内的“帮助”联系 walletdesk 客服。",
         ),
     },
+    "ticket_reply": {
+        "": _texts(
+            "New reply to your request {ticket_number}",
+            "walletdesk support answered your request “{subject}”. Read it and reply in "
+            "the app under Me > Help & feedback.",
+            "客服已回复您的问题 {ticket_number}",
+            "walletdesk 客服已回复您的问题“{subject}”，请在 App 的“我的 > 帮助与反馈”中查看并回复。",
+        )
+    },
+    "ticket_solved": {
+        "link": _texts(
+            "{ticket_number} is solved: how did we do?",
+            "We marked your request “{subject}” as solved. Rate our help from 1 to 5 "
+            "(the link works for 7 days, no login needed): {csat_url} Not solved? Reply in "
+            "the app under Me > Help & feedback and it reopens.",
+            "{ticket_number} 已解决，请为我们打分",
+            "您的问题“{subject}”已标记为已解决。请为我们的服务打 1–5 分（链接 7 天内有效，无需登录）："
+            "{csat_url} 如果问题还没解决，在 App 的“我的 > 帮助与反馈”中回复即可重新打开。",
+        ),
+        "": _texts(
+            "{ticket_number} is solved: how did we do?",
+            "We marked your request “{subject}” as solved. You can rate our help in the app "
+            "under Me > Help & feedback; if it is not solved, reply there and it reopens.",
+            "{ticket_number} 已解决，请为我们打分",
+            "您的问题“{subject}”已标记为已解决。可在 App 的“我的 > 帮助与反馈”中为我们打分；"
+            "如果问题还没解决，在那里回复即可重新打开。",
+        ),
+    },
     "kyc_tier_changed": {
         "": _texts(
             "Your verification level changed",

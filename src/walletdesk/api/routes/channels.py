@@ -59,7 +59,7 @@ class SocialMessage(BaseModel):
 
 
 def _deps(c: Container) -> TicketDeps:
-    return TicketDeps.of(c.engine, c.clock)
+    return TicketDeps.of(c.engine, c.clock, c.settings)
 
 
 def _parse(model: type[M], body: bytes) -> M:

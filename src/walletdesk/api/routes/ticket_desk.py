@@ -75,7 +75,7 @@ class LinkRating(BaseModel):
 
 
 def _deps(c: App) -> TicketDeps:
-    return TicketDeps.of(c.engine, c.clock)
+    return TicketDeps.of(c.engine, c.clock, c.settings)
 
 
 def _csat_secret(c: Container) -> bytes:

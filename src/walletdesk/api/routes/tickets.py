@@ -54,7 +54,7 @@ class StatusBody(BaseModel):
 
 
 def _deps(c: App) -> service.TicketDeps:
-    return service.TicketDeps.of(c.engine, c.clock)
+    return service.TicketDeps.of(c.engine, c.clock, c.settings)
 
 
 @router.post("/support/classify")

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, update
 
 from walletdesk.audit import log as audit
 from walletdesk.identity.model import User
+from walletdesk.support.tickets import notices
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.calendar import due
 from walletdesk.support.tickets.deps import TicketDeps
@@ -157,6 +158,8 @@ def move_status(
                 record_event(conn, row.id, SlaEventKind.RESUMED, goal, now)
                 values[DUE_COLUMN[goal]] = due(now, max(clock.remaining, 0), deps.calendar)
     conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
+    if target is TicketStatus.SOLVED:
+        notices.ticket_solved(conn, deps, row, now)
     audit_ticket(
         conn,
         now,
@@ -183,6 +186,7 @@ def agent_public_reply(
         values["next_reply_due"] = None
         record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.NEXT_REPLY, now)
     conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
+    notices.reply_sent(conn, row, now)
     if TicketStatus(row.status) is TicketStatus.NEW:
         move_status(conn, deps, load_ticket(conn, row.id), TicketStatus.OPEN, now, agent)
 

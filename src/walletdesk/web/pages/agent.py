@@ -45,7 +45,7 @@ RAISE_DAYS = (1, 3, 7, 14, 30)
 
 
 def _deps(p: Page) -> TicketDeps:
-    return TicketDeps.of(p.container.engine, p.container.clock)
+    return TicketDeps.of(p.container.engine, p.container.clock, p.container.settings)
 
 
 # -- presentation helpers (no decisions: only how a due time reads) -----------------------

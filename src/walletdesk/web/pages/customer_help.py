@@ -33,7 +33,7 @@ CLOSED = {TicketStatus.CLOSED.value, TicketStatus.MERGED.value, TicketStatus.SPA
 
 
 def _tickets(p: Page) -> TicketDeps:
-    return TicketDeps.of(p.container.engine, p.container.clock)
+    return TicketDeps.of(p.container.engine, p.container.clock, p.container.settings)
 
 
 def _help_page(p: Page, *, q: str = "", status: int = 200, **extra: Any) -> Response:

@@ -134,7 +134,7 @@ def get_help_with_payment(p: CustomerPost, payment_id: str) -> Response:
         code=diagnosis.get("code") or "-",
     )
     ticket = do_create_ticket(
-        TicketDeps.of(p.container.engine, p.container.clock),
+        TicketDeps.of(p.container.engine, p.container.clock, p.container.settings),
         p.me.user,
         subject=p.t("payment_help.subject", merchant=detail["merchant_name"], amount=amount),
         body=body,

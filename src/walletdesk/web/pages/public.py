@@ -14,6 +14,8 @@ from walletdesk.support.contacts.model import Direction
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.helpcenter.search import MAX_LIMIT
 from walletdesk.support.helpcenter.service import find_articles, get_article
+from walletdesk.support.tickets import csat
+from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.web.context import LANG_COOKIE, AnyPage, Posted, local_path
 from walletdesk.web.rendering import is_secure, render
 from walletdesk.web.texts import LOCALES
@@ -151,3 +153,33 @@ def check_a_message(
 @router.get("/announcements", response_class=HTMLResponse)
 def announcements(p: AnyPage) -> Response:
     return render(p, "public/announcements.html")
+
+
+def _csat_deps(p: AnyPage) -> tuple[TicketDeps, bytes]:
+    c = p.container
+    deps = TicketDeps.of(c.engine, c.clock, c.settings)
+    assert deps.csat_secret is not None  # built from settings, so always set
+    return deps, deps.csat_secret
+
+
+@router.get("/csat/{token}", response_class=HTMLResponse)
+def rating_page(p: AnyPage, token: str) -> Response:
+    """The page behind the link in the "ticket solved" email: no login needed."""
+    deps, secret = _csat_deps(p)
+    return render(
+        p, "public/csat.html", token=token, rating=csat.get_rating_page(deps, secret, token)
+    )
+
+
+@router.post("/csat/{token}", response_class=HTMLResponse)
+def rate(
+    p: Posted,
+    token: str,
+    score: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=1_000)] = "",
+) -> Response:
+    deps, secret = _csat_deps(p)
+    csat.do_rate_by_link(deps, secret, token, score, comment.strip() or None)
+    return render(
+        p, "public/csat.html", token=token, rating=csat.get_rating_page(deps, secret, token)
+    )
