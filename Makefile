@@ -55,6 +55,7 @@ bench: $(TEST_STAMP) ## Ledger, login and HTTP benchmarks (SQLite + PostgreSQL);
 	$(BIN)/walletdesk bench http --json --postgres-url "$${WALLETDESK_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" | tee bench/results/http-$$(date -u +%Y%m%d).json
 	$(BIN)/walletdesk bench help-search --postgres-url "$${WALLETDESK_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" | tee bench/results/help-search-$$(date -u +%Y%m%d).json
 	$(BIN)/walletdesk bench contacts | tee bench/results/contacts-$$(date -u +%Y%m%d).json
+	$(BIN)/walletdesk bench ticket-search --postgres-url "$${WALLETDESK_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" | tee bench/results/ticket-search-$$(date -u +%Y%m%d).json
 	$(BIN)/walletdesk bench triage --json | tee bench/results/triage-$$(date -u +%Y%m%d).json
 
 format: $(TEST_STAMP) ## Apply ruff's formatting and safe fixes

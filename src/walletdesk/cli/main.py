@@ -205,6 +205,17 @@ def bench_help_search(
     typer.echo(json.dumps(run_search_bench(postgres_url, articles), indent=2))
 
 
+@bench_app.command("ticket-search")
+def bench_ticket_search(
+    postgres_url: Annotated[str | None, typer.Option(help="PostgreSQL server URL.")] = None,
+    messages: Annotated[int, typer.Option(help="Ticket messages in the corpus.")] = 100_000,
+) -> None:
+    """Agents' ticket search latency (p50/p95) and known-item hits at a given corpus size."""
+    from walletdesk.support.tickets.bench_search import run
+
+    typer.echo(json.dumps(run(postgres_url, messages), indent=2))
+
+
 @bench_app.command("contacts")
 def bench_contacts() -> None:
     """The contact checker on its labelled set: every genuine recognised, every fake flagged."""

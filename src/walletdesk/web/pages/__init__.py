@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from walletdesk.web.pages import admin, agent, auth, customer, merchant, public, reports
+from walletdesk.web.pages import (
+    admin,
+    admin_contacts,
+    agent,
+    auth,
+    customer,
+    merchant,
+    public,
+    reports,
+)
 
 ROUTERS: list[APIRouter] = [public.router, auth.router, customer.router, merchant.router]
 # The agent console, the staff reports and the admin pages.
-ROUTERS += [agent.router, reports.router, admin.router]
+ROUTERS += [agent.router, reports.router, admin.router, admin_contacts.router]

@@ -17,8 +17,15 @@ from fastapi.responses import HTMLResponse, Response
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.support import reports
-from walletdesk.support.contacts.directory import ContactDirectory, default_directory
-from walletdesk.support.contacts.model import Channel, Provider
+from walletdesk.support.contacts.admin import current_directory, list_changes
+from walletdesk.support.contacts.directory import ContactDirectory
+from walletdesk.support.contacts.model import (
+    Channel,
+    ChannelKind,
+    ChannelStatus,
+    Provider,
+    SourceTier,
+)
 from walletdesk.support.helpcenter.articles import LOCALES, MAX_BODY, MAX_TITLE
 from walletdesk.support.helpcenter.service import (
     do_update_article,
@@ -72,27 +79,43 @@ def directory_review(directory: ContactDirectory, today: date) -> list[ReviewRow
 @router.get("/admin", response_class=HTMLResponse)
 def overview(p: AdminPage) -> Response:
     today = p.container.clock.now().date()
-    rows = directory_review(default_directory(), today)
+    directory = current_directory(p.container.engine)
+    rows = directory_review(directory, today)
     return render(
         p,
         "admin/overview.html",
         stale=sum(1 for r in rows if r.stale),
         channels=len(rows),
-        providers=len(default_directory().providers),
+        providers=len(directory.providers),
     )
 
 
 @router.get("/admin/contacts", response_class=HTMLResponse)
 def contacts(p: AdminPage, stale: bool = False) -> Response:
+    return contacts_page(p, stale=stale)
+
+
+def contacts_page(
+    p: Page, *, stale: bool = False, error: str | None = None, status: int = 200
+) -> Response:
+    """The directory as served (shipped + approved changes) and the changes awaiting review."""
     today = p.container.clock.now().date()
-    rows = directory_review(default_directory(), today)
+    directory = current_directory(p.container.engine)
+    rows = directory_review(directory, today)
     return render(
         p,
         "admin/contacts.html",
+        status=status,
+        error=error,
         rows=[r for r in rows if r.stale] if stale else rows,
         stale_only=stale,
         stale_count=sum(1 for r in rows if r.stale),
         stale_days=STALE_AFTER.days,
+        providers=directory.providers,
+        changes=list_changes(p.container.engine, p.me),
+        kinds=list(ChannelKind),
+        statuses=list(ChannelStatus),
+        tiers=list(SourceTier),
     )
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from walletdesk.support.contacts.admin import current_directory
 from walletdesk.support.contacts.checker import check
-from walletdesk.support.contacts.directory import default_directory
 from walletdesk.support.contacts.message_check import MAX_MESSAGE_CHARS, check_message
 from walletdesk.support.contacts.model import Direction
 from walletdesk.support.helpcenter.articles import Category
@@ -101,7 +101,7 @@ def help_article(p: AnyPage, slug: str) -> Response:
 
 @router.get("/contact", response_class=HTMLResponse)
 def contact_us(p: AnyPage) -> Response:
-    directory = default_directory()
+    directory = current_directory(p.container.engine)
     house = directory.providers[0]
     others = directory.providers[1:]
     return render(
@@ -125,7 +125,7 @@ def checker(
             value,
             None,
             direction,
-            directory=default_directory(),
+            directory=current_directory(p.container.engine),
             today=p.container.clock.now().date(),
             country=p.ctx().country,
         )
@@ -142,7 +142,7 @@ def check_a_message(
             text,
             p.locale,
             country=p.ctx().country,
-            directory=default_directory(),
+            directory=current_directory(p.container.engine),
             today=p.container.clock.now().date(),
         )
     return render(
