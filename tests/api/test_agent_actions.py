@@ -252,6 +252,64 @@ def test_reset_2fa_approved_turns_totp_off(
     assert me.get("/api/v1/me").json()["totp_enabled"] is False
 
 
+def test_a_lost_phone_is_replaced_by_an_agent_with_approval_and_both_numbers_hear(
+    me: Customer, agent: Customer, supervisor: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)  # the old phone is lost: no SMS challenge
+    old = me.get("/api/v1/me").json()["phone"]
+    proposed = propose(agent, me, "change_phone", ticket_id, "k1", phone="139 0013 9000")
+    assert proposed.status_code == 201, proposed.json()
+    assert proposed.json()["params"]["phone"] == "+8613900139000"
+    assert me.get("/api/v1/me").json()["phone"] == old  # nothing before approval
+    approved = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
+    assert approved.json()["status"] == "executed", approved.json()
+    assert approved.json()["before"] == {"phone": old}
+    assert me.get("/api/v1/me").json()["phone"] == "+8613900139000"
+    container.dispatcher.run_once()
+    # The old number hears about it too: that is how an owner would spot a takeover.
+    assert container.sms.messages_to(old)
+    assert container.sms.messages_to("+8613900139000")
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "value", "code"),
+    [
+        ("change_phone", "phone", "12345", "phone_invalid"),
+        ("change_email", "email", "not-an-email", "email_invalid"),
+    ],
+)
+def test_a_bad_new_contact_is_refused_before_anyone_approves(
+    me: Customer,
+    agent: Customer,
+    container: Container,
+    action: str,
+    field: str,
+    value: str,
+    code: str,
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    before = action_count(container)
+    refused = propose(agent, me, action, ticket_id, "k1", **{field: value})
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["code"] == code
+    assert action_count(container) == before
+
+
+def test_a_contact_that_belongs_to_another_account_is_refused(
+    client: TestClient, me: Customer, agent: Customer, container: Container
+) -> None:
+    sign_up(client, phone="+8613700137000", email=None, device="other")
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    before = action_count(container)
+    refused = propose(agent, me, "change_phone", ticket_id, "k1", phone="+8613700137000")
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["code"] == "invalid_action_params"
+    assert action_count(container) == before
+
+
 def test_rejected_action_changes_nothing(
     me: Customer, agent: Customer, supervisor: Customer, container: Container
 ) -> None:

@@ -23,6 +23,7 @@ from walletdesk.identity.errors import CodeInvalid, KycRejected, LoginTaken, Use
 from walletdesk.identity.kyc_provider import Evidence
 from walletdesk.identity.model import KycTier, Principal, RequestContext, User
 from walletdesk.identity.passwords import require_strong
+from walletdesk.identity.roles import Permission, authorize
 from walletdesk.identity.verification import consume_verification
 from walletdesk.notify.messages import AlertKind
 
@@ -85,6 +86,40 @@ def do_change_email(
     return _change_contact(deps, principal, "email", new_email, verification_token, ctx)
 
 
+def do_change_contact_for_customer(
+    deps: IdentityDeps,
+    *,
+    actor: User,
+    user_id: uuid.UUID,
+    field: str,
+    value: str,
+    reason: str,
+    ctx: RequestContext,
+) -> User:
+    """An agent changes a customer's phone or email for them (they lost the old one).
+
+    Only the agent-actions service calls this, after the customer's identity was
+    verified on the ticket and a second person approved: those replace the
+    customer's own step-up. The same alerts go to the old and the new contact.
+    """
+    authorize(actor.role, Permission.ACT_ON_CUSTOMERS)
+    if field not in {"phone", "email"}:
+        raise ValueError(f"unknown contact field {field!r}")
+    clean = normalise_phone(value) if field == "phone" else normalise_email(value)
+    with deps.engine.connect() as conn:
+        customer = store.get_user(conn, user_id)
+    return _change_contact(
+        deps,
+        Principal(user=customer, session_id=None),
+        field,
+        clean,
+        None,
+        ctx,
+        actor=actor,
+        reason=reason,
+    )
+
+
 def _change_contact(
     deps: IdentityDeps,
     principal: Principal,
@@ -92,13 +127,17 @@ def _change_contact(
     value: str,
     verification_token: str | None,
     ctx: RequestContext,
+    *,
+    actor: User | None = None,
+    reason: str | None = None,
 ) -> User:
     user = principal.user
     now = deps.clock.now()
 
     def work(conn: Connection) -> User:
         before = store.get_user(conn, user.id, lock=True)
-        consume_verification(conn, deps, user.id, verification_token, f"{field}.change")
+        if actor is None:
+            consume_verification(conn, deps, user.id, verification_token, f"{field}.change")
         old = before.phone if field == "phone" else before.email
         if old == value:
             return before
@@ -129,11 +168,12 @@ def _change_contact(
         deps.audit(
             conn,
             f"{field}.changed",
-            actor=user,
+            actor=actor or user,
             subject=after,
             ctx=ctx,
             before={field: old},
             after={field: value},
+            reason=reason,
         )
         return after
 

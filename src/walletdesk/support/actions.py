@@ -35,6 +35,8 @@ from walletdesk.core.money import Money
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.accounts import do_set_status
+from walletdesk.identity.changes import do_change_contact_for_customer
+from walletdesk.identity.contacts import normalise_email, normalise_phone
 from walletdesk.identity.errors import Forbidden
 from walletdesk.identity.model import (
     Principal,
@@ -85,6 +87,9 @@ class ActionKind(StrEnum):
     RESET_2FA = "reset_2fa"
     FREEZE = "freeze"
     UNFREEZE = "unfreeze"
+    # The customer lost the phone or email on the account and cannot step up themselves.
+    CHANGE_PHONE = "change_phone"
+    CHANGE_EMAIL = "change_email"
 
 
 RISK: dict[ActionKind, Risk] = {
@@ -95,6 +100,8 @@ RISK: dict[ActionKind, Risk] = {
     ActionKind.RESET_2FA: Risk.APPROVAL_REQUIRED,
     ActionKind.FREEZE: Risk.APPROVAL_REQUIRED,
     ActionKind.UNFREEZE: Risk.APPROVAL_REQUIRED,
+    ActionKind.CHANGE_PHONE: Risk.APPROVAL_REQUIRED,
+    ActionKind.CHANGE_EMAIL: Risk.APPROVAL_REQUIRED,
 }
 
 
@@ -503,6 +510,19 @@ def _clean_params(
             "amount": limit.to_decimal_string(),
             "until": until.isoformat(),
         }
+    if kind in {ActionKind.CHANGE_PHONE, ActionKind.CHANGE_EMAIL}:
+        field = "phone" if kind is ActionKind.CHANGE_PHONE else "email"
+        raw = _param_text(params, field)
+        # Normalised now, so a typo is refused before anyone is asked to approve it.
+        value = normalise_phone(str(raw)) if field == "phone" else normalise_email(str(raw))
+        taken = identity_store.login_taken(
+            conn,
+            phone=value if field == "phone" else None,
+            email=value if field == "email" else None,
+        )
+        if taken:
+            raise InvalidActionParams("this contact already belongs to an account", field=field)
+        return {field: value}
     return {}  # reset_2fa, freeze, unfreeze take none
 
 
@@ -912,6 +932,26 @@ def _run_set_status(status: UserStatus) -> Runner:
     return run
 
 
+def _run_change_contact(field: str) -> Runner:
+    def run(deps: WalletDeps, executor: User, row: Any, ctx: RequestContext) -> Outcome:
+        with deps.engine.connect() as conn:
+            before = identity_store.get_user(conn, row.customer_id)
+        old = before.phone if field == "phone" else before.email
+        after = do_change_contact_for_customer(
+            deps.identity,
+            actor=executor,
+            user_id=row.customer_id,
+            field=field,
+            value=str(row.params[field]),
+            reason=str(row.reason),
+            ctx=ctx,
+        )
+        new = after.phone if field == "phone" else after.email
+        return {field: old}, {field: new}, {field: new}
+
+    return run
+
+
 _RUN: dict[ActionKind, Runner] = {
     ActionKind.ADD_NOTE: _run_add_note,
     ActionKind.RESEND_ALERT: _run_resend_alert,
@@ -920,4 +960,6 @@ _RUN: dict[ActionKind, Runner] = {
     ActionKind.RESET_2FA: _run_reset_2fa,
     ActionKind.FREEZE: _run_set_status(UserStatus.FROZEN),
     ActionKind.UNFREEZE: _run_set_status(UserStatus.ACTIVE),
+    ActionKind.CHANGE_PHONE: _run_change_contact("phone"),
+    ActionKind.CHANGE_EMAIL: _run_change_contact("email"),
 }

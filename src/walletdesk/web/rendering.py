@@ -98,7 +98,10 @@ def render(p: Page, template: str, *, status: int = 200, **context: Any) -> HTML
 def redirect(p: Page, url: str, *, notice: str | None = None) -> RedirectResponse:
     """Post/redirect/get; ``notice`` is a text key shown once on the next page."""
     if notice:
-        url += ("&" if "?" in url else "?") + f"notice={notice}"
+        # The query goes before any #fragment, or the browser never sends it.
+        path, hash_mark, fragment = url.partition("#")
+        path += ("&" if "?" in path else "?") + f"notice={notice}"
+        url = path + hash_mark + fragment
     response = RedirectResponse(url, status_code=303)
     remember_csrf(p, response)
     return response

@@ -367,8 +367,13 @@ def action_params(
     route: str,
     window: str,
     days: int,
+    contact: str = "",
 ) -> dict[str, Any]:
     """The form's fields as the action's parameters (the service checks every one)."""
+    if action == actions.ActionKind.CHANGE_PHONE.value:
+        return {"phone": contact}
+    if action == actions.ActionKind.CHANGE_EMAIL.value:
+        return {"email": contact}
     if action == actions.ActionKind.REFUND.value:
         return {
             "payment_id": payment_id,
@@ -401,6 +406,7 @@ def propose(
     route: Annotated[str, Form(max_length=16)] = "",
     window: Annotated[str, Form(max_length=16)] = "",
     days: Annotated[int, Form()] = 7,
+    contact: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     params = action_params(
         p,
@@ -411,6 +417,7 @@ def propose(
         route=route,
         window=window,
         days=days,
+        contact=contact,
     )
     try:
         actions.do_propose_action(

@@ -10,8 +10,9 @@
       var left = Math.round((due - now) / 60000);
       el.classList.toggle("breached", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 60);
-      var abs = Math.abs(left), h = Math.floor(abs / 60), m = abs % 60;
-      var span = (h ? h + "h " : "") + m + "m";
+      var abs = Math.abs(left), d = Math.floor(abs / 1440), h = Math.floor(abs / 60) % 24, m = abs % 60;
+      // Days past two days: "12d 3h" reads faster in a queue than "291h 5m".
+      var span = abs >= 2880 ? d + "d " + h + "h" : (Math.floor(abs / 60) ? Math.floor(abs / 60) + "h " : "") + m + "m";
       el.textContent = left < 0 ? (el.getAttribute("data-overdue") || "overdue") + " " + span : span;
     });
   }
