@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     csat_secret: SecretStr = SecretStr("dev-csat-secret-change-me")
     # Where people reach the site, for links in emails (CSAT, payment links).
     public_url: str = "http://127.0.0.1:8000"
+    # Threads serving the (synchronous) routes per process; near the connection pool size.
+    http_threads: int = Field(default=16, ge=2, le=200)
     # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
     # then survive only as long as the process, which is right for one dev server;
     # several processes behind a balancer must share a set value.
