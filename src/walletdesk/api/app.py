@@ -38,9 +38,7 @@ def create_app(container: Container) -> FastAPI:
         # Sync routes run in anyio's thread pool (40 threads by default). More threads than
         # database connections only queue on the pool while fighting for the GIL: capping
         # them near the pool size cut payment p99 by 20-40% (bench/RESULTS.md).
-        to_thread.current_default_thread_limiter().total_tokens = (
-            container.settings.http_threads
-        )
+        to_thread.current_default_thread_limiter().total_tokens = container.settings.http_threads
         yield
 
     app = FastAPI(
