@@ -115,7 +115,7 @@ def test_withdrawing_to_a_new_card_is_held_during_cooling_off(
     clock.advance(timedelta(hours=24, seconds=1))
     me.token = log_in(client, "13800138000")  # the old session expired meanwhile
     done = me.post("/api/v1/withdrawals", json={"amount": "100.00", "card_id": card})
-    assert done.status_code == 201
+    assert done.status_code == 201, done.json()
     assert available(me) == "400.00"
 
 
