@@ -191,7 +191,7 @@ def do_pay(
     wallet = wallet_account(deps, customer.id, row.currency)
     transfer_id = uuid.uuid4()
 
-    def work(conn: Connection) -> None:
+    def work(conn: Connection) -> dict[str, Any]:
         payment = conn.execute(
             select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
         ).one()
@@ -245,9 +245,11 @@ def do_pay(
             raise _Refused("insufficient_funds")
         if result is not CreateTransferResult.OK:
             raise _Refused("merchant_error", raw=result.value)
+        # Read back inside the transaction: no second checkout after the commit.
+        return payment_public(_row(conn, payment_id), locale)
 
     try:
-        deps.transaction(work)
+        return PayResult(deps.transaction(work))
     except _Refused as refusal:
         if refusal.code == "duplicate_payment":
             with deps.engine.connect() as conn:
