@@ -39,7 +39,7 @@ from walletdesk.wallet import funding, payments
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import SystemRole, system_account, wallet_account
 from walletdesk.wallet.merchants import Merchant, do_create_merchant
-from walletdesk.wallet.refunds import (
+from walletdesk.wallet.refund_rules import (
     ERRORS,
     MAX_REFUNDS_PER_PAYMENT,
     EvidenceRequired,
@@ -50,6 +50,8 @@ from walletdesk.wallet.refunds import (
     RefundNotPending,
     RefundNotRetryable,
     RefundWindowClosed,
+)
+from walletdesk.wallet.refunds import (
     do_approve_refund,
     do_reject_refund,
     do_request_refund,

@@ -10,7 +10,7 @@ from walletdesk.support.channels.signature import ERRORS as CHANNEL_ERRORS
 from walletdesk.support.contacts.errors import ERRORS as CONTACT_ERRORS
 from walletdesk.support.tickets.errors import ERRORS as TICKET_ERRORS
 from walletdesk.wallet.messages import ERRORS as WALLET_ERRORS
-from walletdesk.wallet.refunds import ERRORS as REFUND_ERRORS
+from walletdesk.wallet.refund_rules import ERRORS as REFUND_ERRORS
 
 SUPPORTED = ("en", "zh-CN")
 

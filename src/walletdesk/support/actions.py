@@ -58,12 +58,8 @@ from walletdesk.wallet.accounts import check_currency
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.limits_policy import Scope, Window
 from walletdesk.wallet.merchants import REFUND_REASONS
-from walletdesk.wallet.refunds import (
-    EvidenceRequired,
-    RefundRoute,
-    RefundWindowClosed,
-    do_request_refund,
-)
+from walletdesk.wallet.refund_rules import EvidenceRequired, RefundRoute, RefundWindowClosed
+from walletdesk.wallet.refunds import do_request_refund
 
 log = logging.getLogger(__name__)
 

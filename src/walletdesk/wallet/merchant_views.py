@@ -12,7 +12,7 @@ from sqlalchemy import case, select
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import tables as identity_tables
-from walletdesk.wallet import payments, refunds
+from walletdesk.wallet import payments, refund_rules, refunds
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.merchants import Merchant
@@ -63,7 +63,7 @@ def list_refund_requests(
     """
     _cursor(None, limit)
     r, p, u = t.refunds, t.payments, identity_tables.users
-    waiting = case((r.c.status == refunds.RefundStatus.REQUESTED.value, 0), else_=1)
+    waiting = case((r.c.status == refund_rules.RefundStatus.REQUESTED.value, 0), else_=1)
     query = (
         select(
             r,

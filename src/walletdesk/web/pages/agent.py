@@ -28,7 +28,7 @@ from walletdesk.support.tickets.placeholders import fill
 from walletdesk.support.tickets.rules import TicketStatus, can_set_status
 from walletdesk.wallet.limits_policy import Window
 from walletdesk.wallet.merchants import REFUND_REASONS
-from walletdesk.wallet.refunds import RefundRoute
+from walletdesk.wallet.refund_rules import RefundRoute
 from walletdesk.web.context import Page, StaffPage, StaffPost
 from walletdesk.web.pages.auth import error_text
 from walletdesk.web.rendering import DISPLAY_TZ, redirect, render
