@@ -15,6 +15,8 @@ at the largest size should stay close to the cost at the smallest.
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import os
 import platform
@@ -26,7 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -123,6 +125,28 @@ QUICK_PLAN = Plan(
     read_warmup=5,
 )
 
+BACKENDS = ("sqlite", "postgresql")
+SCENARIOS = ("single_commit", "batch_1000", "batch_8000")
+
+
+def _narrowed(plan: Plan, scenarios: Sequence[str] | None) -> Plan:
+    """The plan with only the named write scenarios (all of them when ``None``)."""
+    if scenarios is None:
+        return plan
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        raise ValueError(f"unknown scenarios {sorted(unknown)}; choose from {SCENARIOS}")
+    return replace(
+        plan,
+        single_repetitions=plan.single_repetitions if "single_commit" in scenarios else 0,
+        batch_repetitions={
+            size: reps
+            for size, reps in plan.batch_repetitions.items()
+            if f"batch_{size}" in scenarios
+        },
+    )
+
+
 # (backend, scenario, metric, minimum): what the engine must reach.
 TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("sqlite", "single_commit", "ratio", 0.6),
@@ -132,9 +156,23 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
 )
 
 
-def run_all(postgres_url: str | None, quick: bool, history_sizes: list[int]) -> dict[str, Any]:
-    """Run every scenario on SQLite and, when reachable, PostgreSQL; return the report."""
-    plan = QUICK_PLAN if quick else FULL_PLAN
+def run_all(
+    postgres_url: str | None,
+    quick: bool,
+    history_sizes: list[int],
+    *,
+    backends: Sequence[str] = BACKENDS,
+    scenarios: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Run every scenario on SQLite and, when reachable, PostgreSQL; return the report.
+
+    ``backends`` and ``scenarios`` (``single_commit``, ``batch_1000``, ``batch_8000``)
+    narrow a run while iterating on one figure; the defaults measure everything.
+    """
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        raise ValueError(f"unknown backends {sorted(unknown)}; choose from {BACKENDS}")
+    plan = _narrowed(QUICK_PLAN if quick else FULL_PLAN, scenarios)
     started = time.perf_counter()
     report: dict[str, Any] = {
         "benchmark": "ledger",
@@ -146,11 +184,16 @@ def run_all(postgres_url: str | None, quick: bool, history_sizes: list[int]) -> 
     }
     rng = random.Random(20261125)
 
-    with tempfile.TemporaryDirectory(prefix="walletdesk-bench-") as folder:
-        sqlite_backend = _SqliteBackend(Path(folder))
-        report["backends"]["sqlite"] = _run_backend(sqlite_backend, plan, history_sizes, rng)
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory(prefix="walletdesk-bench-") as folder:
+            sqlite_backend = _SqliteBackend(Path(folder))
+            report["backends"]["sqlite"] = _run_backend(sqlite_backend, plan, history_sizes, rng)
+    else:
+        report["backends"]["sqlite"] = {"available": False, "reason": "not asked for"}
 
-    if postgres_url:
+    if "postgresql" not in backends:
+        report["backends"]["postgresql"] = {"available": False, "reason": "not asked for"}
+    elif postgres_url:
         try:
             server = _PostgresServer.create(postgres_url)
         except psycopg.Error as exc:
@@ -439,7 +482,7 @@ def _write_scenarios(
 
         scenarios: dict[str, dict[str, Any]] = {}
 
-        per_rep = max(1, plan.single_commits // plan.single_repetitions)
+        per_rep = max(1, plan.single_commits // max(1, plan.single_repetitions))
 
         def engine_single(requests: list[NewTransfer]) -> list[TransferOutcome]:
             outcomes: list[TransferOutcome] = []
@@ -447,16 +490,17 @@ def _write_scenarios(
                 outcomes.extend(ledger.create_transfers([request]))
             return outcomes
 
-        _log(f"{label}: {plan.single_commits:,} single-transfer commits")
-        scenarios["single_commit"] = _alternate(
-            draw,
-            engine_requests,
-            engine_single,
-            baseline.single,
-            transfers=per_rep,
-            repetitions=plan.single_repetitions,
-        )
-        scenarios["single_commit"]["transfers_per_commit"] = 1
+        if plan.single_repetitions:
+            _log(f"{label}: {plan.single_commits:,} single-transfer commits")
+            scenarios["single_commit"] = _alternate(
+                draw,
+                engine_requests,
+                engine_single,
+                baseline.single,
+                transfers=per_rep,
+                repetitions=plan.single_repetitions,
+            )
+            scenarios["single_commit"]["transfers_per_commit"] = 1
 
         for size, repetitions in plan.batch_repetitions.items():
             _log(f"{label}: {repetitions} batches of {size:,}")
@@ -779,3 +823,31 @@ def _describe_plan(plan: Plan, history_sizes: Sequence[int]) -> dict[str, Any]:
 def _log(message: str) -> None:
     # stdout carries the JSON report; progress goes to stderr.
     print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m walletdesk.benchmarks.ledger``: a narrowed run while iterating.
+
+    The full, recorded run is ``walletdesk bench ledger``; this adds ``--backend``
+    and ``--scenario`` (each repeatable) and takes ``--history-sizes ''`` to skip
+    the read benchmark.
+    """
+    parser = argparse.ArgumentParser(prog="python -m walletdesk.benchmarks.ledger")
+    parser.add_argument("--postgres-url")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--history-sizes", default="10000,1000000")
+    parser.add_argument("--backend", action="append", choices=BACKENDS)
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS)
+    args = parser.parse_args(argv)
+    report = run_all(
+        postgres_url=args.postgres_url,
+        quick=args.quick,
+        history_sizes=[int(s) for s in args.history_sizes.split(",") if s.strip()],
+        backends=args.backend or BACKENDS,
+        scenarios=args.scenario,
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

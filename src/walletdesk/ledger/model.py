@@ -172,18 +172,30 @@ class NewTransfer:
     timeout_seconds: int = 0
 
     def fingerprint(self) -> str:
-        return _digest(
-            self.id,
-            self.debit_account_id,
-            self.credit_account_id,
-            self.amount,
-            self.currency,
-            self.code,
-            self.reference,
-            int(self.flags),
-            self.pending_id,
-            self.timeout_seconds,
+        """What identifies the request: equal fingerprints mean the same transfer asked twice.
+
+        The same digest as ``_digest(id, debit, credit, amount, currency, code,
+        reference, int(flags), pending_id, timeout_seconds)``, which stored rows
+        carry; spelled out because it runs once per transfer in every batch (the
+        generic version's generator cost a fifth of it). A test pins the two together.
+        """
+        debit, credit = self.debit_account_id, self.credit_account_id
+        amount, reference, pending_id = self.amount, self.reference, self.pending_id
+        text = "\x1f".join(
+            (
+                str(self.id),
+                "" if debit is None else str(debit),
+                "" if credit is None else str(credit),
+                "" if amount is None else str(amount),
+                str(self.currency),
+                str(self.code),
+                "" if reference is None else str(reference),
+                str(int(self.flags)),
+                "" if pending_id is None else str(pending_id),
+                str(self.timeout_seconds),
+            )
         )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(slots=True)

@@ -9,12 +9,20 @@ write the results with a handful of set-based statements.
 
 Linked chains are applied with an undo journal: when any member fails, every
 change made by the chain is rolled back in memory before the next item.
+
+Inside, accounts and known ids are keyed by ``UUID.int``: ``UUID.__hash__`` and
+``__eq__`` are Python code, and a transfer looked ids up eight times.
+
+What a batch produces is kept as plain tuples in the tables' column order
+(:data:`TransferRow`, :data:`EntryRow`), not as :class:`~walletdesk.ledger.model.Transfer`
+and :class:`~walletdesk.ledger.model.Entry` records: a batch of 8,000 transfers
+makes 24,000 of them, and building frozen dataclasses cost more than the rules.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,21 +30,21 @@ from walletdesk.ledger.model import (
     MAX_AMOUNT,
     MAX_CODE_LENGTH,
     MAX_REFERENCE_LENGTH,
-    NIL_ID,
     RESULTS_THAT_DO_NOT_PIN_THE_ID,
     AccountFlags,
     AccountState,
     CreateTransferResult,
-    Entry,
     EntryEvent,
     HoldState,
     HoldStatus,
     NewTransfer,
-    Transfer,
     TransferFlags,
 )
 
 R = CreateTransferResult
+# How many requests apply_batch applies between calls to its ``progress``: about
+# 64 KB of entry rows, enough for the server to work on while posting goes on.
+PROGRESS_EVERY = 256
 # Flags are tested as plain ints: IntFlag's operators are Python code that builds a
 # new enum member per call, and a batch of 8,000 transfers made ~50,000 such calls.
 _LINKED = int(TransferFlags.LINKED)
@@ -48,6 +56,30 @@ _PHASE_FLAGS = _PENDING | _RESOLVING
 _SINGLE_PHASES = frozenset({0, _PENDING, _POST_PENDING, _VOID_PENDING})
 _DEBITS_MUST_NOT_EXCEED_CREDITS = int(AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 _CREDITS_MUST_NOT_EXCEED_DEBITS = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS)
+_POSTED = EntryEvent.POSTED.value
+_PENDING_EVENT = EntryEvent.PENDING.value
+
+# An accepted transfer, in ``ledger_transfers`` column order: id, debit account,
+# credit account, amount, currency, code, reference, flags, pending id,
+# timeout_seconds, fingerprint, created_at.
+TransferRow = tuple[
+    uuid.UUID,
+    uuid.UUID,
+    uuid.UUID,
+    int,
+    str,
+    str,
+    str | None,
+    int,
+    uuid.UUID | None,
+    int,
+    str,
+    datetime,
+]
+# One side of a balance change, in ``ledger_entries`` column order: account,
+# transfer, event, side ("D"/"C"), posted delta, pending delta, then the account's
+# debits_posted, credits_posted, debits_pending, credits_pending after it, created_at.
+EntryRow = tuple[uuid.UUID, uuid.UUID, str, str, int, int, int, int, int, int, datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +92,30 @@ class FailedId:
 
 @dataclass
 class PostingOutput:
-    """What a batch produced; the store persists it in one transaction."""
+    """What a batch produced; the store persists it in one transaction.
 
-    transfers: list[Transfer] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
+    Every transfer and entry row carries ``created_at``, the batch's one moment.
+    ``touched_accounts`` holds every account whose counters changed, keyed by
+    ``id.int``: sorted by key, they are in the order the store locked them.
+    """
+
+    created_at: datetime
+    transfers: list[TransferRow] = field(default_factory=list)
+    entries: list[EntryRow] = field(default_factory=list)
     new_holds: list[HoldState] = field(default_factory=list)
     resolved_holds: list[HoldState] = field(default_factory=list)
     failed_ids: list[FailedId] = field(default_factory=list)
-    touched_accounts: set[uuid.UUID] = field(default_factory=set)
+    touched_accounts: dict[int, AccountState] = field(default_factory=dict)
+
+    def changed_accounts(self) -> list[AccountState]:
+        """The accounts to write back, in account-id order."""
+        touched = self.touched_accounts
+        return [touched[key] for key in sorted(touched)]
+
+
+# What a linked chain's undo needs: how long each output list was when the chain
+# began, and which accounts the chain touched first.
+_Marks = tuple[int, int, int, int, int]
 
 
 class Posting:
@@ -76,7 +124,7 @@ class Posting:
     ``accounts`` and ``holds`` must contain every account and hold the batch can
     reference (missing ones are reported as not found). ``existing`` maps ids of
     transfers already in the ledger to their fingerprints; ``failed`` the same for
-    ids that failed before.
+    ids that failed before. The account and hold objects are updated in place.
     """
 
     def __init__(
@@ -89,12 +137,13 @@ class Posting:
         failed: dict[uuid.UUID, str],
     ) -> None:
         self.now = now
-        self.accounts = accounts
         self.holds = holds
-        self.existing = existing
-        self.failed = failed
-        self.out = PostingOutput()
+        self.out = PostingOutput(created_at=now)
+        self._accounts = {account_id.int: account for account_id, account in accounts.items()}
+        self._existing = {transfer_id.int: print_ for transfer_id, print_ in existing.items()}
+        self._failed = {transfer_id.int: print_ for transfer_id, print_ in failed.items()}
         self._journal: list[tuple[object, tuple[object, ...]]] | None = None
+        self._newly_touched: list[int] = []
 
     # -- expiry -------------------------------------------------------------------
 
@@ -103,17 +152,30 @@ class Posting:
         released = 0
         for hold in sorted(self.holds.values(), key=lambda h: h.transfer_id):
             if hold.status is HoldStatus.OPEN and hold.is_expired_at(self.now):
-                debit = self.accounts[hold.debit_account_id]
-                credit = self.accounts[hold.credit_account_id]
+                debit = self._accounts[hold.debit_account_id.int]
+                credit = self._accounts[hold.credit_account_id.int]
                 self._release(hold, HoldStatus.EXPIRED, None, debit, credit, EntryEvent.EXPIRED)
                 released += 1
         return released
 
     # -- the batch ----------------------------------------------------------------
 
-    def apply_batch(self, requests: Sequence[NewTransfer]) -> list[CreateTransferResult]:
+    def apply_batch(
+        self,
+        requests: Sequence[NewTransfer],
+        *,
+        progress: Callable[[], None] | None = None,
+        progress_every: int = PROGRESS_EVERY,
+    ) -> list[CreateTransferResult]:
+        """Apply ``requests`` in order; one result per request.
+
+        ``progress`` is called after every ``progress_every`` requests or so, only
+        between chains: the rows already in ``out`` then are final (no undo reaches
+        back past a closed chain), so the store may send them while posting goes on.
+        """
         results: list[CreateTransferResult] = [R.OK] * len(requests)
         index = 0
+        next_progress = progress_every
         while index < len(requests):
             chain_end = index
             while chain_end < len(requests) and int(requests[chain_end].flags) & _LINKED:
@@ -128,6 +190,9 @@ class Posting:
             else:
                 self._apply_chain(requests, index, chain_end, results)
             index = chain_end + 1
+            if progress is not None and index >= next_progress:
+                progress()
+                next_progress = index + progress_every
         return results
 
     def _apply_chain(
@@ -139,10 +204,11 @@ class Posting:
     ) -> None:
         marks = self._mark()
         self._journal = []
+        self._newly_touched = []
         try:
             for position in range(start, end + 1):
                 result = self._apply_one(requests[position])
-                if not result.succeeded:
+                if result is not R.OK and result is not R.EXISTS:  # not `succeeded`
                     self._undo(marks)
                     for other in range(start, end + 1):
                         results[other] = R.LINKED_EVENT_FAILED
@@ -155,7 +221,8 @@ class Posting:
 
     def _apply_one_recording_failure(self, request: NewTransfer) -> CreateTransferResult:
         result = self._apply_one(request)
-        if not result.succeeded:
+        # `result.succeeded`, without building its set on every call.
+        if result is not R.OK and result is not R.EXISTS:
             self._record_failure(request, result)
         return result
 
@@ -163,20 +230,22 @@ class Posting:
         if result in RESULTS_THAT_DO_NOT_PIN_THE_ID:
             return
         fingerprint = request.fingerprint()
-        self.failed[request.id] = fingerprint
+        self._failed[request.id.int] = fingerprint
         self.out.failed_ids.append(FailedId(request.id, result, fingerprint, self.now))
 
     # -- one transfer -------------------------------------------------------------
 
     def _apply_one(self, request: NewTransfer) -> CreateTransferResult:
-        if request.id == NIL_ID:
+        key = request.id.int
+        if not key:
             return R.ID_MUST_NOT_BE_ZERO
         fingerprint = request.fingerprint()
-        if request.id in self.existing:
-            if self.existing[request.id] == fingerprint:
+        known = self._existing.get(key)
+        if known is not None:
+            if known == fingerprint:
                 return R.EXISTS
             return R.EXISTS_WITH_DIFFERENT_FIELDS
-        if request.id in self.failed:
+        if key in self._failed:
             return R.ID_ALREADY_FAILED
         problem = _validate_shape(request)
         if problem is not None:
@@ -189,10 +258,10 @@ class Posting:
         assert request.debit_account_id is not None
         assert request.credit_account_id is not None
         assert request.amount is not None
-        debit = self.accounts.get(request.debit_account_id)
+        debit = self._accounts.get(request.debit_account_id.int)
         if debit is None:
             return R.DEBIT_ACCOUNT_NOT_FOUND
-        credit = self.accounts.get(request.credit_account_id)
+        credit = self._accounts.get(request.credit_account_id.int)
         if credit is None:
             return R.CREDIT_ACCOUNT_NOT_FOUND
         if debit.currency != credit.currency:
@@ -200,7 +269,7 @@ class Posting:
         if request.currency != debit.currency:
             return R.CURRENCY_MISMATCH
         amount = request.amount
-        pending = bool(int(request.flags) & _PENDING)
+        pending = int(request.flags) & _PENDING
         debit_total = debit.debits_posted + debit.debits_pending + amount
         credit_total = credit.credits_posted + credit.credits_pending + amount
         if debit_total > MAX_AMOUNT:
@@ -219,8 +288,9 @@ class Posting:
         ):
             return R.EXCEEDS_DEBITS
 
-        self._remember(debit)
-        self._remember(credit)
+        if self._journal is not None:
+            self._remember(debit)
+            self._remember(credit)
         if pending:
             debit.debits_pending += amount
             credit.credits_pending += amount
@@ -239,14 +309,13 @@ class Posting:
             )
             self.holds[hold.transfer_id] = hold
             self.out.new_holds.append(hold)
-            event = EntryEvent.PENDING
-            self._entry(debit, request.id, event, "D", 0, amount)
-            self._entry(credit, request.id, event, "C", 0, amount)
+            self._entry(debit, request.id, _PENDING_EVENT, "D", 0, amount)
+            self._entry(credit, request.id, _PENDING_EVENT, "C", 0, amount)
         else:
             debit.debits_posted += amount
             credit.credits_posted += amount
-            self._entry(debit, request.id, EntryEvent.POSTED, "D", amount, 0)
-            self._entry(credit, request.id, EntryEvent.POSTED, "C", amount, 0)
+            self._entry(debit, request.id, _POSTED, "D", amount, 0)
+            self._entry(credit, request.id, _POSTED, "C", amount, 0)
         self._accept(request, debit.id, credit.id, amount, fingerprint)
         return R.OK
 
@@ -255,7 +324,7 @@ class Posting:
         hold = self.holds.get(request.pending_id)
         if hold is None:
             # A transfer that exists but was never a hold is a different mistake.
-            if request.pending_id in self.existing:
+            if request.pending_id.int in self._existing:
                 return R.PENDING_TRANSFER_NOT_PENDING
             return R.PENDING_TRANSFER_NOT_FOUND
         if (
@@ -282,8 +351,8 @@ class Posting:
             return R.EXCEEDS_PENDING_TRANSFER_AMOUNT
         if not posting and amount != hold.amount:
             return R.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT
-        debit = self.accounts[hold.debit_account_id]
-        credit = self.accounts[hold.credit_account_id]
+        debit = self._accounts[hold.debit_account_id.int]
+        credit = self._accounts[hold.credit_account_id.int]
         if posting:
             self._release(
                 hold, HoldStatus.POSTED, request.id, debit, credit, EntryEvent.POST_PENDING, amount
@@ -308,9 +377,10 @@ class Posting:
         posted_amount: int = 0,
     ) -> None:
         """Take the hold off both accounts and post ``posted_amount`` of it (0 = none)."""
-        self._remember(debit)
-        self._remember(credit)
-        self._remember(hold)
+        if self._journal is not None:
+            self._remember(debit)
+            self._remember(credit)
+            self._remember(hold)
         debit.debits_pending -= hold.amount
         credit.credits_pending -= hold.amount
         debit.debits_posted += posted_amount
@@ -320,8 +390,8 @@ class Posting:
         hold.resolved_at = self.now
         self.out.resolved_holds.append(hold)
         entry_id = resolved_by or hold.transfer_id
-        self._entry(debit, entry_id, event, "D", posted_amount, -hold.amount)
-        self._entry(credit, entry_id, event, "C", posted_amount, -hold.amount)
+        self._entry(debit, entry_id, event.value, "D", posted_amount, -hold.amount)
+        self._entry(credit, entry_id, event.value, "C", posted_amount, -hold.amount)
 
     def _accept(
         self,
@@ -332,60 +402,65 @@ class Posting:
         fingerprint: str,
     ) -> None:
         self.out.transfers.append(
-            Transfer(
-                id=request.id,
-                debit_account_id=debit_id,
-                credit_account_id=credit_id,
-                amount=amount,
-                currency=request.currency,
-                code=request.code,
-                reference=request.reference,
-                flags=request.flags,
-                pending_id=request.pending_id,
-                timeout_seconds=request.timeout_seconds,
-                created_at=self.now,
-                fingerprint=fingerprint,
+            (
+                request.id,
+                debit_id,
+                credit_id,
+                amount,
+                request.currency,
+                request.code,
+                request.reference,
+                int(request.flags),
+                request.pending_id,
+                request.timeout_seconds,
+                fingerprint,
+                self.now,
             )
         )
-        self.existing[request.id] = fingerprint
+        self._existing[request.id.int] = fingerprint
 
     def _entry(
         self,
         account: AccountState,
         transfer_id: uuid.UUID,
-        event: EntryEvent,
+        event: str,
         side: str,
         posted_delta: int,
         pending_delta: int,
     ) -> None:
-        self.out.touched_accounts.add(account.id)
+        """Record one side of a change, with the account's counters after it."""
+        touched = self.out.touched_accounts
+        key = account.id.int
+        if key not in touched:
+            touched[key] = account
+            if self._journal is not None:
+                self._newly_touched.append(key)
         self.out.entries.append(
-            Entry(
-                account_id=account.id,
-                transfer_id=transfer_id,
-                event=event,
-                side=side,
-                posted_delta=posted_delta,
-                pending_delta=pending_delta,
-                debits_posted=account.debits_posted,
-                credits_posted=account.credits_posted,
-                debits_pending=account.debits_pending,
-                credits_pending=account.credits_pending,
-                created_at=self.now,
+            (
+                account.id,
+                transfer_id,
+                event,
+                side,
+                posted_delta,
+                pending_delta,
+                account.debits_posted,
+                account.credits_posted,
+                account.debits_pending,
+                account.credits_pending,
+                self.now,
             )
         )
 
     # -- undo journal for linked chains -------------------------------------------
 
     def _remember(self, obj: AccountState | HoldState) -> None:
-        if self._journal is None:
-            return
+        assert self._journal is not None
         if isinstance(obj, AccountState):
             self._journal.append((obj, obj.counters()))
         else:
             self._journal.append((obj, (obj.status, obj.resolved_by, obj.resolved_at)))
 
-    def _mark(self) -> tuple[int, int, int, int, int, frozenset[uuid.UUID]]:
+    def _mark(self) -> _Marks:
         out = self.out
         return (
             len(out.transfers),
@@ -393,10 +468,9 @@ class Posting:
             len(out.new_holds),
             len(out.resolved_holds),
             len(out.failed_ids),
-            frozenset(out.touched_accounts),
         )
 
-    def _undo(self, marks: tuple[int, int, int, int, int, frozenset[uuid.UUID]]) -> None:
+    def _undo(self, marks: _Marks) -> None:
         assert self._journal is not None
         for obj, saved in reversed(self._journal):
             if isinstance(obj, AccountState):
@@ -410,7 +484,7 @@ class Posting:
                 obj.status, obj.resolved_by, obj.resolved_at = saved  # type: ignore[assignment]
         out = self.out
         for transfer in out.transfers[marks[0] :]:
-            del self.existing[transfer.id]
+            del self._existing[transfer[0].int]
         for hold in out.new_holds[marks[2] :]:
             del self.holds[hold.transfer_id]
         del out.transfers[marks[0] :]
@@ -418,7 +492,11 @@ class Posting:
         del out.new_holds[marks[2] :]
         del out.resolved_holds[marks[3] :]
         del out.failed_ids[marks[4] :]
-        out.touched_accounts.intersection_update(marks[5])
+        # Only what the chain touched first leaves: an account touched before it
+        # still has changes of its own to write.
+        for key in self._newly_touched:
+            del out.touched_accounts[key]
+        self._newly_touched = []
         self._journal.clear()
 
 
@@ -435,20 +513,22 @@ def _validate_shape(request: NewTransfer) -> CreateTransferResult | None:
         return R.TIMEOUT_MUST_NOT_BE_NEGATIVE
     if request.timeout_seconds and phase != _PENDING:
         return R.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
-    resolving = phase in {_POST_PENDING, _VOID_PENDING}
+    # Ids compare by .int (the same equality as UUID's ==, without a Python call).
+    resolving = bool(phase & _RESOLVING)
     if resolving:
-        if request.pending_id is None or request.pending_id == NIL_ID:
+        if request.pending_id is None or not request.pending_id.int:
             return R.PENDING_ID_MUST_NOT_BE_ZERO
-        if request.pending_id == request.id:
+        if request.pending_id.int == request.id.int:
             return R.PENDING_ID_MUST_BE_DIFFERENT
     else:
-        if request.pending_id is not None and request.pending_id != NIL_ID:
+        if request.pending_id is not None and request.pending_id.int:
             return R.PENDING_ID_MUST_BE_ZERO
-        if request.debit_account_id is None or request.debit_account_id == NIL_ID:
+        debit, credit = request.debit_account_id, request.credit_account_id
+        if debit is None or not debit.int:
             return R.DEBIT_ACCOUNT_ID_MUST_NOT_BE_ZERO
-        if request.credit_account_id is None or request.credit_account_id == NIL_ID:
+        if credit is None or not credit.int:
             return R.CREDIT_ACCOUNT_ID_MUST_NOT_BE_ZERO
-        if request.debit_account_id == request.credit_account_id:
+        if debit.int == credit.int:
             return R.ACCOUNTS_MUST_BE_DIFFERENT
         if request.amount is None or request.amount == 0:
             return R.AMOUNT_MUST_NOT_BE_ZERO

@@ -79,25 +79,28 @@ class Ledger:
     ) -> list[CreateTransferResult]:
         """Apply a batch inside the caller's transaction (for services composing a use case)."""
         now = self.clock.now()
-        pending_ids = [r.pending_id for r in requests if r.pending_id is not None]
-        holds = store.lock_holds(conn, [*pending_ids, *store.due_hold_ids(conn, now)])
-        account_ids: set[uuid.UUID] = set()
-        for request in requests:
-            if request.debit_account_id is not None:
-                account_ids.add(request.debit_account_id)
-            if request.credit_account_id is not None:
-                account_ids.add(request.credit_account_id)
-        for hold in holds.values():
-            account_ids.add(hold.debit_account_id)
-            account_ids.add(hold.credit_account_id)
-        accounts = store.lock_accounts(conn, account_ids)
-        request_ids = [r.id for r in requests]
-        existing = store.fingerprints_of(conn, t.transfers, [*request_ids, *pending_ids])
-        failed = store.fingerprints_of(conn, t.failed_transfers, request_ids)
-        posting = Posting(now=now, accounts=accounts, holds=holds, existing=existing, failed=failed)
-        posting.expire_due_holds()
-        results = posting.apply_batch(requests)
-        store.write_posting(conn, posting.out, accounts)
+        with store.LedgerBatch(conn) as batch:
+            pending_ids = [r.pending_id for r in requests if r.pending_id is not None]
+            holds = batch.lock_holds([*pending_ids, *batch.due_hold_ids(now)])
+            account_ids: set[uuid.UUID] = set()
+            for request in requests:
+                if request.debit_account_id is not None:
+                    account_ids.add(request.debit_account_id)
+                if request.credit_account_id is not None:
+                    account_ids.add(request.credit_account_id)
+            for hold in holds.values():
+                account_ids.add(hold.debit_account_id)
+                account_ids.add(hold.credit_account_id)
+            accounts = batch.lock_accounts(account_ids)
+            request_ids = [r.id for r in requests]
+            existing, failed = batch.known_transfers([*request_ids, *pending_ids], request_ids)
+            posting = Posting(
+                now=now, accounts=accounts, holds=holds, existing=existing, failed=failed
+            )
+            posting.expire_due_holds()
+            with batch.entries_streamed(posting.out) as progress:
+                results = posting.apply_batch(requests, progress=progress)
+            batch.write(posting.out)
         return results
 
     def expire_pending(self) -> int:
@@ -105,13 +108,14 @@ class Ledger:
 
         def work(conn: Connection) -> int:
             now = self.clock.now()
-            holds = store.lock_holds(conn, store.due_hold_ids(conn, now))
-            ids = {h.debit_account_id for h in holds.values()}
-            ids |= {h.credit_account_id for h in holds.values()}
-            accounts = store.lock_accounts(conn, ids)
-            posting = Posting(now=now, accounts=accounts, holds=holds, existing={}, failed={})
-            released = posting.expire_due_holds()
-            store.write_posting(conn, posting.out, accounts)
+            with store.LedgerBatch(conn) as batch:
+                holds = batch.lock_holds(batch.due_hold_ids(now))
+                ids = {h.debit_account_id for h in holds.values()}
+                ids |= {h.credit_account_id for h in holds.values()}
+                accounts = batch.lock_accounts(ids)
+                posting = Posting(now=now, accounts=accounts, holds=holds, existing={}, failed={})
+                released = posting.expire_due_holds()
+                batch.write(posting.out)
             return released
 
         return self._run(work)
@@ -166,23 +170,28 @@ class Ledger:
         return _page(items, limit)
 
     def recompute(self) -> RecomputeReport:
-        """Rebuild every account's counters from its entries and compare with the cache."""
+        """Rebuild every account's counters from its entries and compare with the cache.
+
+        An account id that has entries but no account row is listed too: with no
+        foreign key on entries (ADR 0002), this is where such an orphan shows.
+        """
         with self.engine.connect() as conn:
-            sums = store.entry_sums(conn)
             accounts = store.all_accounts(conn)
-        mismatches = [a.id for a in accounts if list(a.counters()) != sums.get(a.id, [0, 0, 0, 0])]
-        return RecomputeReport(accounts_checked=len(accounts), mismatches=mismatches)
+            return _recompute(accounts, store.entry_sums(conn))
 
     def check_invariants(self) -> list[str]:
         """Every ledger invariant at once; returns what is broken (empty = healthy).
 
         Σ debits = Σ credits per currency, posted and pending; no account breaks its
-        flags; cached counters equal the entries; pending counters equal open holds.
+        flags; cached counters equal the entries; pending counters equal open holds;
+        every transfer and entry names accounts that exist (no foreign key does, ADR 0002).
         """
         problems: list[str] = []
         with self.engine.connect() as conn:
             accounts = store.all_accounts(conn)
             holds = store.open_hold_sums(conn)
+            orphan_transfers = store.transfers_with_unknown_accounts(conn)
+            report = _recompute(accounts, store.entry_sums(conn))
             totals = conn.execute(
                 select(
                     t.accounts.c.currency,
@@ -210,8 +219,16 @@ class Ledger:
                 problems.append(f"{a.id}: pending debits differ from open holds")
             if a.credits_pending != holds.get((a.id, "C"), 0):
                 problems.append(f"{a.id}: pending credits differ from open holds")
-        report = self.recompute()
-        problems.extend(f"{i}: counters differ from entries" for i in report.mismatches)
+        problems.extend(
+            f"{i}: transfer names an account that does not exist" for i in orphan_transfers
+        )
+        known = {a.id for a in accounts}
+        problems.extend(
+            f"{i}: counters differ from entries"
+            if i in known
+            else f"{i}: entries for an account that does not exist"
+            for i in report.mismatches
+        )
         return problems
 
     # -- internals ----------------------------------------------------------------
@@ -264,6 +281,13 @@ class Ledger:
                 if sqlstate != _UNIQUE_VIOLATION or attempt >= _MAX_DUPLICATE_RETRIES:
                     raise
                 attempt += 1
+
+
+def _recompute(accounts: list[AccountState], sums: dict[uuid.UUID, list[int]]) -> RecomputeReport:
+    mismatches = [a.id for a in accounts if list(a.counters()) != sums.get(a.id, [0, 0, 0, 0])]
+    known = {a.id for a in accounts}
+    mismatches.extend(sorted(set(sums) - known, key=lambda account_id: account_id.int))
+    return RecomputeReport(accounts_checked=len(accounts), mismatches=mismatches)
 
 
 def _check_batch_size(size: int) -> None:

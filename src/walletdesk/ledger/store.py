@@ -4,9 +4,10 @@ Locks are taken in one global order to rule out deadlocks: first the holds a
 batch touches (by transfer id), then the accounts (by account id). SQLite has no
 row locks; there ``BEGIN IMMEDIATE`` already serialises writers.
 
-The batch path (``due_hold_ids``, ``lock_holds``, ``lock_accounts``,
-``fingerprints_of`` and the transfer, entry and balance writes) runs at the
-driver level, see :class:`_Driver`; the rest is SQLAlchemy Core.
+The batch path (:class:`LedgerBatch`: the sweep, the hold and account locks, the
+id lookups and the transfer, entry and balance writes) runs at the driver level,
+see :class:`_Driver`; the rest is SQLAlchemy Core. On PostgreSQL the batch's
+entries are sent while posting still runs (:meth:`LedgerBatch.entries_streamed`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -101,12 +103,17 @@ def _identity(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Codec:
-    """How one dialect's driver wants uuids and timestamps, in and out."""
+    """How one dialect's driver wants uuids and timestamps, in and out.
+
+    ``created_at_out`` is ``time_out`` behind a small cache: accounts opened
+    together share a timestamp, and parsing one cost more than the row's lookup.
+    """
 
     uuid_in: Callable[[Any], Any]
     uuid_out: Callable[[Any], Any]
     time_in: Callable[[Any], Any]
     time_out: Callable[[Any], Any]
+    created_at_out: Callable[[Any], Any]
 
 
 _CODECS: weakref.WeakKeyDictionary[Dialect, _Codec] = weakref.WeakKeyDictionary()
@@ -117,18 +124,24 @@ def _codec(dialect: Dialect) -> _Codec:
     if codec is None:
         uuid_type = t.transfers.c.id.type.dialect_impl(dialect)
         time_type = t.transfers.c.created_at.type.dialect_impl(dialect)
+        time_out = time_type.result_processor(dialect, None) or _identity
         codec = _Codec(
             uuid_in=uuid_type.bind_processor(dialect) or _identity,
             uuid_out=uuid_type.result_processor(dialect, None) or _identity,
             time_in=time_type.bind_processor(dialect) or _identity,
-            time_out=time_type.result_processor(dialect, None) or _identity,
+            time_out=time_out,
+            created_at_out=functools.lru_cache(maxsize=256)(time_out),
         )
         _CODECS[dialect] = codec
     return codec
 
 
 class _Driver:
-    """Statements on the DBAPI connection inside the caller's SQLAlchemy transaction."""
+    """Statements on the DBAPI connection inside the caller's SQLAlchemy transaction.
+
+    One DBAPI cursor serves every statement of a batch (a cursor per statement
+    cost more than the statements of a one-transfer commit); :meth:`close` ends it.
+    """
 
     def __init__(self, conn: Connection) -> None:
         if not conn.in_transaction():
@@ -138,18 +151,14 @@ class _Driver:
         self.codec = _codec(conn.dialect)
         self.postgres = conn.dialect.name == "postgresql"
         self.mark = "%s" if self.postgres else "?"
+        self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
+        self.cursor: Any = conn.connection.cursor()
 
-    @contextmanager
-    def cursor(self, statement: str) -> Iterator[Any]:
-        cursor = self.conn.connection.cursor()
-        try:
-            yield cursor
-        except self.conn.dialect.loaded_dbapi.Error as exc:
-            raise self._wrapped(statement, exc) from exc
-        finally:
-            cursor.close()
+    def close(self) -> None:
+        self.cursor.close()
 
     def _wrapped(self, statement: str, exc: Any) -> BaseException:
+        """The driver's error as SQLAlchemy would raise it, so retries see what they expect."""
         dialect = self.conn.dialect
         lost = dialect.is_disconnect(exc, self.conn.connection.dbapi_connection, None)
         if lost:
@@ -158,7 +167,7 @@ class _Driver:
             statement,
             None,
             exc,
-            dialect.loaded_dbapi.Error,
+            self.error,
             connection_invalidated=lost,
             dialect=dialect,
         )
@@ -166,55 +175,56 @@ class _Driver:
         return wrapped
 
     def fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
-        with self.cursor(statement) as cursor:
+        cursor = self.cursor
+        try:
             cursor.execute(statement, params)
             return list(cursor.fetchall())
+        except self.error as exc:
+            raise self._wrapped(statement, exc) from exc
 
-    def fetch_by_ids(
-        self, query: str, ids: Sequence[uuid.UUID], tail: str = ""
-    ) -> Iterator[tuple[uuid.UUID, Any]]:
-        """``query WHERE id IN ids tail``; yields (the id asked for, row) with ``id`` first."""
-        uuid_in = self.codec.uuid_in
-        asked = {uuid_in(i): i for i in ids}
-        if self.postgres:
-            batches: Iterable[Sequence[Any]] = [list(asked)] if asked else []
-        else:
-            batches = _chunks(list(asked))
-        for batch in batches:
-            if self.postgres:
-                # One array in psycopg's binary format (%b): no text quoting per element.
-                statement, params = f"{query} = ANY(%b) {tail}", [batch]
-            else:
-                statement = f"{query} IN ({', '.join('?' * len(batch))}) {tail}"
-                params = list(batch)
-            for row in self.fetch(statement, params):
-                yield asked[row[0]], row
+    @contextmanager
+    def copy(self, table: Table, columns: Sequence[str]) -> Iterator[Any]:
+        """PostgreSQL: a binary ``COPY table (columns) FROM STDIN``; write rows to it."""
+        # Binary COPY spares the server from parsing uuids and timestamps as text.
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+        try:
+            with self.cursor.copy(statement) as copy:
+                copy.set_types(_pg_types(table, tuple(columns), self.conn.dialect))
+                yield copy
+        except self.error as exc:
+            raise self._wrapped(statement, exc) from exc
 
     def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(columns)
         if self.postgres:
-            # Binary COPY spares the server from parsing uuids and timestamps as text.
-            statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
-            with self.cursor(statement) as cursor, cursor.copy(statement) as copy:
-                copy.set_types(_pg_types(table, tuple(columns), self.conn.dialect))
+            with self.copy(table, columns) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
+            names = ", ".join(columns)
+            cursor = self.cursor
             marks = ", ".join("?" * len(columns))
             statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-            with self.cursor(statement) as cursor:
+            try:
                 cursor.executemany(statement, rows)
+            except self.error as exc:
+                raise self._wrapped(statement, exc) from exc
 
     def execute(self, statement: str, params: Sequence[Any]) -> int:
-        with self.cursor(statement) as cursor:
+        cursor = self.cursor
+        try:
             cursor.execute(statement, params)
-            return int(cursor.rowcount)
+        except self.error as exc:
+            raise self._wrapped(statement, exc) from exc
+        return int(cursor.rowcount)
 
     def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> int:
-        with self.cursor(statement) as cursor:
+        cursor = self.cursor
+        try:
             cursor.executemany(statement, rows)
-            # Both drivers report the total over all rows.
-            return int(cursor.rowcount)
+        except self.error as exc:
+            raise self._wrapped(statement, exc) from exc
+        # Both drivers report the total over all rows.
+        return int(cursor.rowcount)
 
 
 def _account_from_row(row: Any) -> AccountState:
@@ -268,111 +278,18 @@ def entry_from_row(row: Any) -> Entry:
     )
 
 
-# -- loading, with locks --------------------------------------------------------
+# -- the batch path -------------------------------------------------------------
 
+# What the batch path reads, after the key (row[0] is the key or its position).
 _HOLD_COLUMNS = (
-    "transfer_id, debit_account_id, credit_account_id, amount, currency, expires_at,"
+    "debit_account_id, credit_account_id, amount, currency, expires_at,"
     " status, resolved_by, resolved_at"
 )
 _ACCOUNT_COLUMNS = (
-    "id, currency, kind, flags, reference, debits_posted, credits_posted,"
+    "currency, kind, flags, reference, debits_posted, credits_posted,"
     " debits_pending, credits_pending, version, created_at"
 )
-
-
-def due_hold_ids(conn: Connection, now: datetime, limit: int = SWEEP_LIMIT) -> list[uuid.UUID]:
-    driver = _Driver(conn)
-    m = driver.mark
-    rows = driver.fetch(
-        "SELECT transfer_id FROM ledger_holds"
-        f" WHERE status = {m} AND expires_at <= {m} ORDER BY expires_at LIMIT {m}",
-        (HoldStatus.OPEN.value, driver.codec.time_in(now), limit),
-    )
-    return [driver.codec.uuid_out(row[0]) for row in rows]
-
-
-_account_kind = functools.cache(AccountKind)
-_account_flags = functools.cache(AccountFlags)
-
-
-def _lock_clause(driver: _Driver, key: str) -> str:
-    # SQLite has no row locks (BEGIN IMMEDIATE already holds the database).
-    return f"ORDER BY {key} FOR UPDATE" if driver.postgres else f"ORDER BY {key}"
-
-
-def lock_holds(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, HoldState]:
-    ordered = sorted(set(ids), key=_ID_ORDER)
-    if not ordered:
-        return {}
-    driver = _Driver(conn)
-    uuid_out, time_out = driver.codec.uuid_out, driver.codec.time_out
-    found: dict[uuid.UUID, HoldState] = {}
-    for transfer_id, row in driver.fetch_by_ids(
-        f"SELECT {_HOLD_COLUMNS} FROM ledger_holds WHERE transfer_id",
-        ordered,
-        _lock_clause(driver, "transfer_id"),
-    ):
-        found[transfer_id] = HoldState(
-            transfer_id=transfer_id,
-            debit_account_id=uuid_out(row[1]),
-            credit_account_id=uuid_out(row[2]),
-            amount=row[3],
-            currency=row[4],
-            expires_at=time_out(row[5]),
-            status=HoldStatus(row[6]),
-            resolved_by=uuid_out(row[7]),
-            resolved_at=time_out(row[8]),
-        )
-    return found
-
-
-def lock_accounts(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
-    ordered = sorted(set(ids), key=_ID_ORDER)
-    if not ordered:
-        return {}
-    driver = _Driver(conn)
-    # Accounts opened together share a timestamp, and parsing one is dearer than
-    # the row's lookup; kinds and flags take few values, and enum construction is slow.
-    time_out = functools.lru_cache(maxsize=256)(driver.codec.time_out)
-    found: dict[uuid.UUID, AccountState] = {}
-    for account_id, row in driver.fetch_by_ids(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id",
-        ordered,
-        _lock_clause(driver, "id"),
-    ):
-        found[account_id] = AccountState(
-            id=account_id,
-            currency=row[1],
-            kind=_account_kind(row[2]),
-            flags=_account_flags(row[3]),
-            reference=row[4],
-            debits_posted=row[5],
-            credits_posted=row[6],
-            debits_pending=row[7],
-            credits_pending=row[8],
-            version=row[9],
-            created_at=time_out(row[10]),
-        )
-    return found
-
-
-def fingerprints_of(
-    conn: Connection, table: Table, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    ordered = sorted(set(ids), key=_ID_ORDER)
-    if not ordered:
-        return {}
-    driver = _Driver(conn)
-    return {
-        found_id: row[1]
-        for found_id, row in driver.fetch_by_ids(
-            f"SELECT id, fingerprint FROM {table.name} WHERE id", ordered
-        )
-    }
-
-
-# -- writing --------------------------------------------------------------------
-
+# Column orders of posting.TransferRow and posting.EntryRow.
 _TRANSFER_COLUMNS = (
     "id",
     "debit_account_id",
@@ -401,132 +318,319 @@ _ENTRY_COLUMNS = (
     "created_at",
 )
 
-
-def write_posting(
-    conn: Connection, out: PostingOutput, accounts: dict[uuid.UUID, AccountState]
-) -> None:
-    """Persist a batch's output with one set-based statement per table."""
-    driver = _Driver(conn)
-    uuid_in = driver.codec.uuid_in
-    # Every row of a batch carries the same timestamp: convert it once, not per row.
-    time_in = functools.lru_cache(maxsize=4)(driver.codec.time_in)
-    if out.transfers:
-        driver.insert(
-            t.transfers,
-            _TRANSFER_COLUMNS,
-            [
-                (
-                    uuid_in(tr.id),
-                    uuid_in(tr.debit_account_id),
-                    uuid_in(tr.credit_account_id),
-                    tr.amount,
-                    tr.currency,
-                    tr.code,
-                    tr.reference,
-                    int(tr.flags),
-                    uuid_in(tr.pending_id),
-                    tr.timeout_seconds,
-                    tr.fingerprint,
-                    time_in(tr.created_at),
-                )
-                for tr in out.transfers
-            ],
-        )
-    if out.entries:
-        driver.insert(
-            t.entries,
-            _ENTRY_COLUMNS,
-            [
-                (
-                    uuid_in(e.account_id),
-                    uuid_in(e.transfer_id),
-                    e.event.value,
-                    e.side,
-                    e.posted_delta,
-                    e.pending_delta,
-                    e.debits_posted,
-                    e.credits_posted,
-                    e.debits_pending,
-                    e.credits_pending,
-                    time_in(e.created_at),
-                )
-                for e in out.entries
-            ],
-        )
-    # Holds and failed ids are rare next to plain transfers: Core is fast enough.
-    new_hold_ids = {hold.transfer_id for hold in out.new_holds}
-    if out.new_holds:
-        conn.execute(t.holds.insert(), [_hold_row(h) for h in out.new_holds])
-    resolved = [h for h in out.resolved_holds if h.transfer_id not in new_hold_ids]
-    if resolved:
-        conn.execute(
-            update(t.holds)
-            .where(t.holds.c.transfer_id == _bind("b_transfer_id"))
-            .values(
-                status=_bind("b_status"),
-                resolved_by=_bind("b_resolved_by"),
-                resolved_at=_bind("b_resolved_at"),
-            ),
-            [
-                {
-                    "b_transfer_id": h.transfer_id,
-                    "b_status": h.status.value,
-                    "b_resolved_by": h.resolved_by,
-                    "b_resolved_at": h.resolved_at,
-                }
-                for h in resolved
-            ],
-        )
-    if out.failed_ids:
-        conn.execute(t.failed_transfers.insert(), [_failed_row(f) for f in out.failed_ids])
-    write_balances(conn, [accounts[i] for i in sorted(out.touched_accounts, key=_ID_ORDER)])
+_account_kind = functools.cache(AccountKind)
+_account_flags = functools.cache(AccountFlags)
 
 
-def write_balances(conn: Connection, changed: Sequence[AccountState]) -> None:
-    """Store new counters; each row is guarded by the version read under the lock."""
-    if not changed:
-        return
-    driver = _Driver(conn)
-    uuid_in = driver.codec.uuid_in
-    if driver.postgres:
-        # One statement for the whole batch: the rows travel as six arrays.
-        written = driver.execute(
-            "UPDATE ledger_accounts AS a SET debits_posted = v.dp, credits_posted = v.cp,"
-            " debits_pending = v.dpe, credits_pending = v.cpe, version = a.version + 1"
-            " FROM unnest(%b::uuid[], %b::bigint[], %b::bigint[], %b::bigint[],"
-            " %b::bigint[], %b::bigint[]) AS v(id, version, dp, cp, dpe, cpe)"
-            " WHERE a.id = v.id AND a.version = v.version",
-            (
-                [a.id for a in changed],
-                [a.version for a in changed],
-                [a.debits_posted for a in changed],
-                [a.credits_posted for a in changed],
-                [a.debits_pending for a in changed],
-                [a.credits_pending for a in changed],
-            ),
+class _Keys(dict[Any, Any]):
+    """uuid -> the value the driver binds for it, converted once per batch.
+
+    SQLite stores a uuid as 32 hex digits, and a batch names each id several times
+    (its lookup, the transfer row, both entries, the balance update): converting
+    each time was a dozen Python calls per transfer.
+    """
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.convert(key)
+        return value
+
+
+class LedgerBatch:
+    """The reads and writes of one ``create_transfers`` call, inside the caller's transaction.
+
+    Order of calls: :meth:`due_hold_ids`, :meth:`lock_holds`, :meth:`lock_accounts`,
+    :meth:`known_transfers`, then :meth:`write` once with what posting produced.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.driver = _Driver(conn)
+        self.keys = _Keys(self.driver.codec.uuid_in)
+        # Entries already sent by entries_streamed().
+        self._entries_sent = 0
+
+    def __enter__(self) -> LedgerBatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.driver.close()
+
+    def due_hold_ids(self, now: datetime, limit: int = SWEEP_LIMIT) -> list[uuid.UUID]:
+        driver = self.driver
+        m = driver.mark
+        rows = driver.fetch(
+            "SELECT transfer_id FROM ledger_holds"
+            f" WHERE status = {m} AND expires_at <= {m} ORDER BY expires_at LIMIT {m}",
+            (HoldStatus.OPEN.value, driver.codec.time_in(now), limit),
         )
-    else:
-        written = driver.execute_many(
-            "UPDATE ledger_accounts SET debits_posted = ?, credits_posted = ?,"
-            " debits_pending = ?, credits_pending = ?, version = version + 1"
-            " WHERE id = ? AND version = ?",
-            [
+        return [driver.codec.uuid_out(row[0]) for row in rows]
+
+    def lock_holds(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, HoldState]:
+        ordered = sorted(set(ids), key=_ID_ORDER)
+        if not ordered:
+            return {}
+        uuid_out, time_out = self.driver.codec.uuid_out, self.driver.codec.time_out
+        found: dict[uuid.UUID, HoldState] = {}
+        for transfer_id, row in self._fetch_by_ids(
+            "ledger_holds", "transfer_id", _HOLD_COLUMNS, ordered, lock=True
+        ):
+            found[transfer_id] = HoldState(
+                transfer_id=transfer_id,
+                debit_account_id=uuid_out(row[1]),
+                credit_account_id=uuid_out(row[2]),
+                amount=row[3],
+                currency=row[4],
+                expires_at=time_out(row[5]),
+                status=HoldStatus(row[6]),
+                resolved_by=uuid_out(row[7]),
+                resolved_at=time_out(row[8]),
+            )
+        return found
+
+    def lock_accounts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AccountState]:
+        ordered = sorted(set(ids), key=_ID_ORDER)
+        if not ordered:
+            return {}
+        # Kinds and flags take few values, and enum construction is slow: both cached.
+        time_out = self.driver.codec.created_at_out
+        found: dict[uuid.UUID, AccountState] = {}
+        for account_id, row in self._fetch_by_ids(
+            "ledger_accounts", "id", _ACCOUNT_COLUMNS, ordered, lock=True
+        ):
+            found[account_id] = AccountState(
+                id=account_id,
+                currency=row[1],
+                kind=_account_kind(row[2]),
+                flags=_account_flags(row[3]),
+                reference=row[4],
+                debits_posted=row[5],
+                credits_posted=row[6],
+                debits_pending=row[7],
+                credits_pending=row[8],
+                version=row[9],
+                created_at=time_out(row[10]),
+            )
+        return found
+
+    def fingerprints_of(self, table: Table, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        ordered = sorted(set(ids), key=_ID_ORDER)
+        if not ordered:
+            return {}
+        return {
+            found_id: row[1]
+            for found_id, row in self._fetch_by_ids(table.name, "id", "fingerprint", ordered)
+        }
+
+    def known_transfers(
+        self, transfer_ids: Iterable[uuid.UUID], request_ids: Iterable[uuid.UUID]
+    ) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+        """Fingerprints of ``transfer_ids`` already in the ledger, and of ``request_ids``
+        that failed before: what idempotency needs, in one statement when it fits."""
+        transfers = sorted(set(transfer_ids), key=_ID_ORDER)
+        requests = sorted(set(request_ids), key=_ID_ORDER)
+        if not transfers and not requests:
+            return {}, {}
+        driver = self.driver
+        if driver.postgres:
+            statement = (
+                "SELECT id, fingerprint, FALSE FROM ledger_transfers WHERE id = ANY(%b)"
+                " UNION ALL"
+                " SELECT id, fingerprint, TRUE FROM ledger_failed_transfers WHERE id = ANY(%b)"
+            )
+            asked = {i: i for i in transfers}
+            asked.update((i, i) for i in requests)
+            rows = driver.fetch(statement, [transfers, requests])
+        elif len(transfers) + len(requests) <= _CHUNK:
+            keys = self.keys
+            asked = {keys[i]: i for i in transfers}
+            asked.update((keys[i], i) for i in requests)
+            rows = driver.fetch(
+                f"SELECT id, fingerprint, 0 FROM ledger_transfers"
+                f" WHERE id IN ({', '.join('?' * len(transfers))})"
+                " UNION ALL"
+                " SELECT id, fingerprint, 1 FROM ledger_failed_transfers"
+                f" WHERE id IN ({', '.join('?' * len(requests))})",
+                [*(keys[i] for i in transfers), *(keys[i] for i in requests)],
+            )
+        else:
+            return (
+                self.fingerprints_of(t.transfers, transfers),
+                self.fingerprints_of(t.failed_transfers, requests),
+            )
+        existing: dict[uuid.UUID, str] = {}
+        failed: dict[uuid.UUID, str] = {}
+        for found_id, fingerprint, was_failed in rows:
+            (failed if was_failed else existing)[asked[found_id]] = fingerprint
+        return existing, failed
+
+    @contextmanager
+    def entries_streamed(self, out: PostingOutput) -> Iterator[Callable[[], None] | None]:
+        """While posting runs, send its entries as they become final (PostgreSQL).
+
+        Yields the ``progress`` callback for :meth:`Posting.apply_batch`, or None
+        where there is nothing to gain (SQLite works in this process: it cannot
+        insert while Python posts). On PostgreSQL a binary COPY of entries stays
+        open for the whole of posting, and each call sends the rows made since the
+        last, so the server inserts them while the next requests are posted: its
+        share of the batch no longer adds to Python's. :meth:`write` then leaves
+        the entries out.
+        """
+        if not self.driver.postgres:
+            yield None
+            return
+        with self.driver.copy(t.entries, _ENTRY_COLUMNS) as copy:
+            rows = out.entries
+            write_row = copy.write_row
+
+            def send() -> None:
+                # Only final rows are here (see apply_batch), so none is ever taken back.
+                for position in range(self._entries_sent, len(rows)):
+                    write_row(rows[position])
+                self._entries_sent = len(rows)
+
+            yield send
+            send()
+
+    def write(self, out: PostingOutput) -> None:
+        """Persist a batch's output with one set-based statement per table."""
+        driver = self.driver
+        if driver.postgres:
+            # psycopg binds uuids and aware datetimes as they are (the UTC column's
+            # processor only normalises the zone of the same instant): the rows go
+            # to COPY exactly as posting built them.
+            transfers: list[Any] = out.transfers
+            entries: list[Any] = out.entries[self._entries_sent :]
+        else:
+            key = self.keys
+            # Every row of a batch carries the same timestamp: convert it once, not per row.
+            at = driver.codec.time_in(out.created_at)
+            transfers = [
+                (key[i], key[d], key[c], a, cur, code, ref, fl, key[p], to, fp, at)
+                for (i, d, c, a, cur, code, ref, fl, p, to, fp, _) in out.transfers
+            ]
+            entries = [
+                (key[acc], key[tr], ev, side, pd, pe, dp, cp, dpe, cpe, at)
+                for (acc, tr, ev, side, pd, pe, dp, cp, dpe, cpe, _) in out.entries
+            ]
+        if transfers:
+            driver.insert(t.transfers, _TRANSFER_COLUMNS, transfers)
+        if entries:
+            driver.insert(t.entries, _ENTRY_COLUMNS, entries)
+        conn = driver.conn
+        # Holds and failed ids are rare next to plain transfers: Core is fast enough.
+        new_hold_ids = {hold.transfer_id for hold in out.new_holds}
+        if out.new_holds:
+            conn.execute(t.holds.insert(), [_hold_row(h) for h in out.new_holds])
+        resolved = [h for h in out.resolved_holds if h.transfer_id not in new_hold_ids]
+        if resolved:
+            conn.execute(
+                update(t.holds)
+                .where(t.holds.c.transfer_id == _bind("b_transfer_id"))
+                .values(
+                    status=_bind("b_status"),
+                    resolved_by=_bind("b_resolved_by"),
+                    resolved_at=_bind("b_resolved_at"),
+                ),
+                [
+                    {
+                        "b_transfer_id": h.transfer_id,
+                        "b_status": h.status.value,
+                        "b_resolved_by": h.resolved_by,
+                        "b_resolved_at": h.resolved_at,
+                    }
+                    for h in resolved
+                ],
+            )
+        if out.failed_ids:
+            conn.execute(t.failed_transfers.insert(), [_failed_row(f) for f in out.failed_ids])
+        self.write_balances(out.changed_accounts())
+
+    def write_balances(self, changed: Sequence[AccountState]) -> None:
+        """Store new counters; each row is guarded by the version read under the lock."""
+        if not changed:
+            return
+        driver = self.driver
+        if driver.postgres:
+            # One statement for the whole batch: the rows travel as six arrays.
+            written = driver.execute(
+                "UPDATE ledger_accounts AS a SET debits_posted = v.dp, credits_posted = v.cp,"
+                " debits_pending = v.dpe, credits_pending = v.cpe, version = a.version + 1"
+                " FROM unnest(%b::uuid[], %b::bigint[], %b::bigint[], %b::bigint[],"
+                " %b::bigint[], %b::bigint[]) AS v(id, version, dp, cp, dpe, cpe)"
+                " WHERE a.id = v.id AND a.version = v.version",
                 (
-                    a.debits_posted,
-                    a.credits_posted,
-                    a.debits_pending,
-                    a.credits_pending,
-                    uuid_in(a.id),
-                    a.version,
-                )
-                for a in changed
-            ],
-        )
-    if written != len(changed):
-        # Someone wrote an account we believed locked: never guess, start over.
-        raise ConcurrencyError("an account changed under a held lock")
-    for account in changed:
-        account.version += 1
+                    [a.id for a in changed],
+                    [a.version for a in changed],
+                    [a.debits_posted for a in changed],
+                    [a.credits_posted for a in changed],
+                    [a.debits_pending for a in changed],
+                    [a.credits_pending for a in changed],
+                ),
+            )
+        else:
+            key = self.keys
+            written = driver.execute_many(
+                "UPDATE ledger_accounts SET debits_posted = ?, credits_posted = ?,"
+                " debits_pending = ?, credits_pending = ?, version = version + 1"
+                " WHERE id = ? AND version = ?",
+                [
+                    (
+                        a.debits_posted,
+                        a.credits_posted,
+                        a.debits_pending,
+                        a.credits_pending,
+                        key[a.id],
+                        a.version,
+                    )
+                    for a in changed
+                ],
+            )
+        if written != len(changed):
+            # Someone wrote an account we believed locked: never guess, start over.
+            raise ConcurrencyError("an account changed under a held lock")
+        for account in changed:
+            account.version += 1
+
+    def _fetch_by_ids(
+        self, table: str, key: str, columns: str, ids: Sequence[uuid.UUID], *, lock: bool = False
+    ) -> Iterator[tuple[uuid.UUID, Any]]:
+        """Rows of ``table`` whose ``key`` is in ``ids``; yields (the id asked for, row).
+
+        ``row[0]`` is the key as the driver returns it; ``columns`` start at ``row[1]``.
+        With ``lock`` (PostgreSQL), the rows are locked FOR UPDATE in key order; SQLite
+        has no row locks (BEGIN IMMEDIATE already holds the database).
+        """
+        driver = self.driver
+        if driver.postgres:
+            # One array in psycopg's binary format (%b): no text quoting per element.
+            tail = f" ORDER BY {key} FOR UPDATE" if lock else ""
+            statement = f"SELECT {key}, {columns} FROM {table} WHERE {key} = ANY(%b){tail}"
+            # psycopg hands back new uuid objects: map them to the caller's own.
+            asked = {i: i for i in ids}
+            for row in driver.fetch(statement, [ids]):
+                yield asked[row[0]], row
+            return
+        keys = self.keys
+        asked = {keys[i]: i for i in ids}
+        for batch in _chunks(list(asked)):
+            statement = (
+                f"SELECT {key}, {columns} FROM {table}"
+                f" WHERE {key} IN ({', '.join('?' * len(batch))})"
+            )
+            for row in driver.fetch(statement, list(batch)):
+                yield asked[row[0]], row
+
+
+def fingerprints_of(
+    conn: Connection, table: Table, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    with LedgerBatch(conn) as batch:
+        return batch.fingerprints_of(table, ids)
 
 
 def _bind(name: str) -> Any:
@@ -657,6 +761,26 @@ def open_hold_sums(conn: Connection) -> dict[tuple[uuid.UUID, str], int]:
         for account_id, amount in conn.execute(stmt):
             sums[(account_id, side)] = int(amount)
     return sums
+
+
+def transfers_with_unknown_accounts(conn: Connection, limit: int = 100) -> list[uuid.UUID]:
+    """Transfers whose debit or credit account has no row (at most ``limit``), oldest first.
+
+    Nothing the engine writes can be one; this is the check that would see one
+    (ADR 0002: no foreign key refuses it).
+    """
+    debit, credit = t.accounts.alias("debit"), t.accounts.alias("credit")
+    # NOT EXISTS, not NOT IN: both databases plan it as an anti-join at any size.
+    stmt = (
+        select(t.transfers.c.id)
+        .where(
+            ~exists().where(debit.c.id == t.transfers.c.debit_account_id)
+            | ~exists().where(credit.c.id == t.transfers.c.credit_account_id)
+        )
+        .order_by(t.transfers.c.seq)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt).scalars())
 
 
 def all_accounts(conn: Connection) -> list[AccountState]:
