@@ -24,10 +24,18 @@ def schema_restored_afterwards(engine: Engine) -> Iterator[None]:
 
 
 def start_from_nothing(engine: Engine) -> None:
-    """The fixture made the schema with create_all; remove it and Alembic's marker."""
+    """The fixture made the schema with create_all; remove it, Alembic's marker, and the
+    search-index tables other tests created at runtime (they are not Alembic's)."""
     metadata.drop_all(engine)
+    leftovers = [
+        name
+        for name in inspect(engine).get_table_names()
+        if name.startswith(("help_articles_search", "ticket_subjects_search", "ticket_messages_search"))
+    ]
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        for name in leftovers:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
 
 
 def test_upgrade_creates_every_declared_table_and_downgrade_removes_them(

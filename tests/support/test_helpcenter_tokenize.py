@@ -37,6 +37,26 @@ def test_an_english_prefix_matches_the_whole_word() -> None:
     assert not _found("refun", "How to top up")
 
 
+def test_a_word_of_one_to_three_letters_is_matched_whole_not_as_a_prefix() -> None:
+    assert query_terms("pay") == (QueryTerm("pay"),)
+    assert [term.prefix for term in query_terms("id fee app")] == [False, False, False]
+    assert _found("pay", "How to pay a merchant")
+    assert not _found("pay", "Your payment failed")
+    assert not _found("car", "Add a bank card")
+
+
+def test_a_word_of_four_letters_or_more_is_a_prefix() -> None:
+    assert query_terms("card") == (QueryTerm("card", prefix=True),)
+    assert _found("card", "Remove one of your cards")
+    assert _found("paym", "Your payment failed")
+
+
+def test_an_ending_is_not_stripped_below_four_letters() -> None:
+    # "asked" → "ask" would be an exact three-letter word that misses "asked" itself.
+    assert query_terms("asked") == (QueryTerm("asked", prefix=True),)
+    assert query_terms("refunded")[0] == QueryTerm("refund", prefix=True)  # then synonyms
+
+
 def test_plurals_and_past_tenses_still_match_by_prefix() -> None:
     assert _found("refunds", "a refund to your card")
     assert _found("charged", "you will not be charged twice")
@@ -65,7 +85,7 @@ def test_question_scaffolding_is_dropped_from_chinese_queries() -> None:
 
 def test_english_stop_words_are_dropped_but_a_query_of_only_them_keeps_them() -> None:
     assert [t.token for t in query_terms("how do I top up")][:2] == ["top", "up"]
-    assert query_terms("how") == (QueryTerm("how", prefix=True),)
+    assert query_terms("how") == (QueryTerm("how"),)
 
 
 def test_refund_synonyms_reach_across_languages() -> None:

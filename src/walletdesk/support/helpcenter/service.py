@@ -7,6 +7,7 @@ article row and its search-index entry together.
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -32,13 +33,18 @@ from walletdesk.support.helpcenter.search import (
     MAX_LIMIT,
     SearchHit,
     ensure_search_index,
-    index_article,
+    index_articles,
     search_in,
+    search_index_ready,
 )
 from walletdesk.support.helpcenter.snippets import make_snippet, plain_text
 from walletdesk.support.helpcenter.tables import help_articles as t
 
 CATEGORY_ORDER = list(Category)
+
+# Engines whose search index this process has found ready (or made so): checking once
+# per engine keeps the catalogue lookups and the count check off every search.
+_INDEX_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +99,14 @@ def load_articles(
     refreshed when the shipped text changed. Rows not in the set are left alone.
     """
     ensure_search_index(engine)
+    _INDEX_READY.add(engine)
     wanted = shipped_articles() if articles is None else [validate(a) for a in articles]
     now = (clock or SystemClock()).now()
 
     def work(conn: Connection) -> LoadReport:
         existing = {(row.slug, row.locale): row for row in conn.execute(select(t))}
         inserted = updated = unchanged = kept = 0
+        to_index: list[tuple[int, Article]] = []
         for article in wanted:
             row = existing.get((article.slug, article.locale))
             if row is None:
@@ -108,7 +116,7 @@ def load_articles(
                     .values(**_values(article))
                     .returning(t.c.id)
                 ).scalar_one()
-                index_article(conn, article_id, article)
+                to_index.append((article_id, article))
                 inserted += 1
             elif row.edited_by is not None:
                 kept += 1
@@ -116,10 +124,11 @@ def load_articles(
                 conn.execute(
                     update(t).where(t.c.id == row.id).values(updated_at=now, **_values(article))
                 )
-                index_article(conn, row.id, article)
+                to_index.append((row.id, article))
                 updated += 1
             else:
                 unchanged += 1
+        index_articles(conn, to_index)
         return LoadReport(inserted, updated, unchanged, kept)
 
     return run_transaction(engine, work)
@@ -128,11 +137,11 @@ def load_articles(
 def reindex_all(engine: Engine) -> int:
     """Rebuild every row's index entry (after a tokenizer change). Returns rows indexed."""
     ensure_search_index(engine)
+    _INDEX_READY.add(engine)
 
     def work(conn: Connection) -> int:
         rows = list(conn.execute(select(t)))
-        for row in rows:
-            index_article(conn, row.id, _article(row))
+        index_articles(conn, [(row.id, _article(row)) for row in rows])
         return len(rows)
 
     return run_transaction(engine, work)
@@ -200,7 +209,17 @@ def search_articles(
     category: str | None = None,
     limit: int = 10,
 ) -> list[SearchHit]:
-    """Search published articles; see :func:`search.search_in` for the contract."""
+    """Search published articles; see :func:`search.search_in` for the contract.
+
+    The first search on an engine checks the index once and builds or upgrades it
+    if needed (a database from before the current index layout upgrades itself).
+    """
+    if engine not in _INDEX_READY:
+        with engine.connect() as conn:
+            ready = search_index_ready(conn)
+        if not ready:
+            ensure_search_index(engine)
+        _INDEX_READY.add(engine)
     with engine.connect() as conn:
         return search_in(conn, query, locale=locale, category=category, limit=limit)
 
@@ -266,6 +285,7 @@ def do_update_article(
         else:
             article_id = row.id
             conn.execute(update(t).where(t.c.id == article_id).values(**values))
+        moved: list[tuple[int, Article]] = []
         if changed.category != current.category:
             # One slug, one category: move the other language along.
             conn.execute(
@@ -273,12 +293,12 @@ def do_update_article(
                 .where(t.c.slug == slug, t.c.locale != locale)
                 .values(category=changed.category.value, updated_at=now)
             )
-            for other in rows.values():
-                if other.locale != locale:
-                    index_article(
-                        conn, other.id, replace(_article(other), category=changed.category)
-                    )
-        index_article(conn, article_id, changed)
+            moved = [
+                (other.id, replace(_article(other), category=changed.category))
+                for other in rows.values()
+                if other.locale != locale
+            ]
+        index_articles(conn, [*moved, (article_id, changed)])
         audit.record(
             conn,
             now=now,

@@ -7,7 +7,8 @@ Python and hands the database space-separated tokens it only has to look up:
   case, Traditional → Simplified for wallet words, ``1,000`` → ``1000``;
 * Chinese runs become overlapping two-character chunks (``申请退款`` → 申请 请退 退款),
   plus single characters so a one-character query (``卡``) still finds something;
-* other text becomes whole words; queries match them by prefix (``refun`` → refund).
+* other text becomes whole words; queries match them by prefix (``refun`` → refund)
+  when they have at least :data:`MIN_PREFIX_LENGTH` letters.
 
 Queries are tokenised differently from documents: question scaffolding (怎么办,
 "how do I") is dropped and synonyms are added (:data:`vocabulary.SYNONYMS`).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from walletdesk.support.helpcenter.vocabulary import (
     CHINESE_STOP_BIGRAMS,
@@ -35,13 +37,19 @@ _DIGIT_GROUPS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 _TRANSLATE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
 
-# Query words shorter than this are matched exactly: "pay" as a prefix is useful,
-# "to" or "id" as one would match half the corpus.
-MIN_PREFIX_LENGTH = 3
+# Query words shorter than this are matched exactly. A three-letter prefix expands to
+# too many words to be worth its cost ("pay" → payment, payee, payout; "car" → card,
+# care, carrier) and "to" or "id" would match half the corpus; from four letters a
+# prefix is specific ("refun" → refund) and still finds inflections ("card" → cards).
+MIN_PREFIX_LENGTH = 4
 # Suffixes stripped from English query words before prefix matching, longest first,
-# so "refunds", "refunded" and "charging" still find refund and charge.
+# so "refunds", "refunded" and "charging" still find refund and charge. A word is not
+# stripped below MIN_PREFIX_LENGTH ("asked" stays "asked", not the exact word "ask").
 _SUFFIXES = ("ing", "ies", "ied", "ed", "es", "s")
 _MIN_STEM_LENGTH = 4
+# normalise_character runs once per character of every snippet; text repeats its
+# characters, so a small cache saves almost all of the Unicode work.
+_CHARACTER_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class QueryTerm:
         return indexed_token == self.token
 
 
+@lru_cache(maxsize=_CHARACTER_CACHE)
 def normalise_character(character: str) -> str:
     """One character normalised: NFKC, lower case, Simplified. May return 0–3 characters."""
     return unicodedata.normalize("NFKC", character).lower().translate(_TRANSLATE)
