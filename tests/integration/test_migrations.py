@@ -30,7 +30,9 @@ def start_from_nothing(engine: Engine) -> None:
     leftovers = [
         name
         for name in inspect(engine).get_table_names()
-        if name.startswith(("help_articles_search", "ticket_subjects_search", "ticket_messages_search"))
+        if name.startswith(
+            ("help_articles_search", "ticket_subjects_search", "ticket_messages_search")
+        )
     ]
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
