@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from api_world import Customer, sign_up
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 from test_tickets import MONDAY_9, ZH, open_ticket, staff
 
 from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.support.tickets.search import INDEX_OBJECTS
+from walletdesk.support.tickets.search import INDEX_OBJECTS, MESSAGES_GIN, SUBJECTS_GIN
 
 BACKENDS = ["sqlite", "postgres"]
 URL = "/api/v1/agent/tickets/search"
@@ -143,3 +144,100 @@ def test_search_is_for_agents_only_and_needs_something_to_look_for(
     assert found(agent, "nothing like this anywhere") == []
     assert len(found(agent, "退款 付款 declined", limit=2)) == 2
     assert agent.get(URL, params={"q": "退款", "limit": 51}).status_code == 422
+
+
+@contextmanager
+def index_reads(engine: Engine) -> Iterator[list[int]]:
+    """Per statement that read the search index meanwhile, how many windows it read
+    (one FTS5 ``MATCH`` or tsquery ``@@`` each)."""
+    seen: list[int] = []
+
+    def record(*args: Any) -> None:
+        windows = args[2].count(" MATCH ") + args[2].count(" @@ ")
+        if windows:
+            seen.append(windows)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_any_word_is_looked_for_only_when_too_few_tickets_hold_every_word(
+    client: TestClient, container: Container, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    both = {
+        open_ticket(en, "Card declined", "My card was declined at checkout")["id"],
+        open_ticket(en, "Declined again", "The card got declined twice")["id"],
+    }
+    card_only = open_ticket(en, "New card", "When does my new card arrive")["id"]
+
+    # Two tickets hold both words: a page of two is theirs, from one read of the index
+    # (the subject and the message "every word" windows).
+    with index_reads(container.engine) as reads:
+        page = found(agent, "card declined", limit=2)
+    assert {item["id"] for item in page} == both
+    assert [item["every_word"] for item in page] == [True, True]
+    assert reads == [2]
+
+    # A page of three: the ticket holding one word fills it up, after them.
+    with index_reads(container.engine) as reads:
+        page = found(agent, "card declined", limit=3)
+    assert {item["id"] for item in page[:2]} == both
+    assert (page[2]["id"], page[2]["every_word"]) == (card_only, False)
+    assert [item["every_word"] for item in page[:2]] == [True, True]
+    assert reads == [2, 2]  # ...then the "any word or synonym" ones
+
+    # No ticket holds every word: those holding some are found all the same.
+    page = found(agent, "declined checkout twice")
+    assert {item["id"] for item in page} == both
+    assert [item["every_word"] for item in page] == [False, False]
+
+
+def test_a_synonym_finds_a_ticket_only_when_the_words_themselves_find_too_few(
+    client: TestClient, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    zh = sign_up(client, phone="+8613800138000", locale="zh-CN")
+    english = open_ticket(en, "Refund", "Where is my refund?")["id"]
+    chinese = open_ticket(zh, "退款没到账", "我申请的退款三天了还没到账")["id"]
+    assert [item["id"] for item in found(agent, "refund", limit=1)] == [english]
+    page = found(agent, "refund", limit=2)
+    assert [item["id"] for item in page] == [english, chinese]
+    assert [item["every_word"] for item in page] == [True, False]
+
+
+# GIN indexes are PostgreSQL's: this one runs there only (at both isolation levels).
+@pytest.mark.parametrize("database_settings", ["postgres", "postgres-serializable"], indirect=True)
+def test_postgres_ticket_indexes_made_with_fastupdate_on_are_switched_off(
+    client: TestClient, container: Container, agent: Customer, desk: dict[str, dict[str, Any]]
+) -> None:
+    def options() -> list[Any]:
+        with container.engine.connect() as conn:
+            return [
+                conn.execute(
+                    text("SELECT reloptions FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+                    {"name": name},
+                ).scalar_one()
+                for name in (SUBJECTS_GIN, MESSAGES_GIN)
+            ]
+
+    def reset() -> None:  # as an index made before it was off
+        with container.engine.begin() as conn:
+            for name in (SUBJECTS_GIN, MESSAGES_GIN):
+                conn.execute(text(f"ALTER INDEX {name} RESET (fastupdate)"))
+        assert options() == [None, None]
+
+    assert options() == [["fastupdate=off"], ["fastupdate=off"]]  # as built
+    reset()
+    assert found(agent, "退款")[0]["id"] == desk["refund"]["id"]  # a search switches it
+    assert options() == [["fastupdate=off"], ["fastupdate=off"]]
+    reset()
+    zh = sign_up(client, phone="+8613700137000", locale="zh-CN")
+    later = open_ticket(zh, "提现失败", "银行卡提现一直失败")  # ...and so does a write
+    assert options() == [["fastupdate=off"], ["fastupdate=off"]]
+    assert found(agent, "银行卡提现")[0]["id"] == later["id"]
+    assert found(agent, later["number"])[0]["id"] == later["id"]
+    assert found(agent, "商家核实")[0]["id"] == desk["failed"]["id"]

@@ -50,10 +50,11 @@ MAX_LIMIT = 50
 # A subject says what the whole ticket is about; one message says less.
 SUBJECT_WEIGHT = 2.0
 # How much of a large desk one search reads. A query's matches are taken newest first,
-# at most WINDOW of them twice over: those containing every word of the query, and
-# those containing any word or synonym. Only the best POOL of each are grouped by
-# ticket. A common word on a desk of millions of messages thus costs what it costs on
-# a small one, and an old ticket is still found by the words that set it apart.
+# at most WINDOW of them, in subjects and in messages: those containing every word of
+# the query, and only when those are too few for a page, those containing any word or
+# synonym. Only the best POOL of each window are grouped by ticket. A common word on a
+# desk of millions of messages thus costs what it costs on a small one, and an old
+# ticket is still found by the words that set it apart.
 WINDOW = 500
 POOL = 100
 _BACKFILL_BATCH = 2000
@@ -92,26 +93,41 @@ def subject_text(number: str, subject: str) -> str:
 
 
 def index_exists(conn: Connection) -> bool:
+    """True when the index exists as :func:`ensure_search_index_in` makes it (on
+    PostgreSQL: both GIN indexes, with ``fastupdate`` off)."""
     if conn.dialect.name == "sqlite":
         found = conn.execute(
             text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (:a, :b)"),
             {"a": SUBJECTS_FTS, "b": MESSAGES_FTS},
         ).scalar_one()
         return bool(found == 2)
-    found = conn.execute(
-        text("SELECT to_regclass(:a) IS NOT NULL AND to_regclass(:b) IS NOT NULL"),
+    built, in_place = _postgres_state(conn)
+    return built and in_place
+
+
+def _postgres_state(conn: Connection) -> tuple[bool, bool]:
+    """(both GIN indexes exist, every existing one has ``fastupdate`` off): one query."""
+    row = conn.execute(
+        text(
+            "SELECT to_regclass(:a) IS NOT NULL AND to_regclass(:b) IS NOT NULL, "
+            "coalesce((SELECT bool_and(coalesce('fastupdate=off' = ANY(reloptions), false)) "
+            "FROM pg_class WHERE oid IN (to_regclass(:a), to_regclass(:b))), true)"
+        ),
         {"a": SUBJECTS_GIN, "b": MESSAGES_GIN},
-    ).scalar_one()
-    return bool(found)
+    ).one()
+    return bool(row[0]), bool(row[1])
 
 
 def ensure_search_index_in(conn: Connection) -> bool:
     """Create the index inside the caller's write transaction if it is missing, and index
     what is already stored. Returns True when it had to be built. Cheap when it exists:
-    one catalogue lookup, and no DDL (so no table lock on PostgreSQL)."""
-    if index_exists(conn):
-        return False
+    one catalogue lookup, and no DDL (so no table lock on PostgreSQL).
+
+    On PostgreSQL an index made before ``fastupdate`` was off is switched, and its
+    pending list merged, here (returning False: nothing was indexed)."""
     if conn.dialect.name == "sqlite":
+        if index_exists(conn):
+            return False
         for table in (SUBJECTS_FTS, MESSAGES_FTS):
             conn.exec_driver_sql(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
@@ -119,15 +135,29 @@ def ensure_search_index_in(conn: Connection) -> bool:
             )
         _backfill(conn)
         return True
-    for table in ("tickets", "ticket_messages"):
-        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector")
-    _backfill(conn)
+    built, in_place = _postgres_state(conn)
+    if built and in_place:
+        return False
+    if not built:
+        for table in ("tickets", "ticket_messages"):
+            conn.exec_driver_sql(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector"
+            )
+        _backfill(conn)
     # Indexed after the backfill: one GIN build is much cheaper than row-by-row upkeep.
+    # fastupdate off: with it on, every search also reads the index's whole pending list
+    # of recent entries (on a busy desk, every message since the last vacuum).
     for table, index in (("tickets", SUBJECTS_GIN), ("ticket_messages", MESSAGES_GIN)):
         conn.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING GIN (search_vector)"
+            f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING GIN (search_vector) "
+            "WITH (fastupdate = off)"
         )
-    return True
+        if not in_place:  # made before it was off: turn it off and merge what is pending
+            conn.exec_driver_sql(f"ALTER INDEX {index} SET (fastupdate = off)")
+            conn.execute(
+                text("SELECT gin_clean_pending_list(CAST(:name AS regclass))"), {"name": index}
+            )
+    return not built
 
 
 def _backfill(conn: Connection) -> None:
@@ -244,25 +274,36 @@ def _postgres_part(kind: str, match: str, every_word: bool) -> str:
 
 
 def _candidates(
-    conn: Connection, terms: Sequence[QueryTerm], own: Sequence[QueryTerm]
+    conn: Connection, terms: Sequence[QueryTerm], own: Sequence[QueryTerm], enough: int
 ) -> list[Any]:
-    """(kind, every_word, ticket_id, message_seq, score) rows of the best matches."""
+    """(kind, every_word, ticket_id, message_seq, score) rows of the best matches.
+
+    The "every word" windows (subjects and messages, one query) run first; the "any word
+    or synonym" windows only when those found fewer than ``enough`` tickets, or when
+    the query has no word of its own to require (only synonyms)."""
     sqlite = conn.dialect.name == "sqlite"
-    part = _sqlite_part if sqlite else _postgres_part
     render = _fts5 if sqlite else _tsquery
-    # (the query the window is taken by, whether its rows hold every word)
-    windows = [(":any", len(terms) == 1 and len(own) == 1)]
-    if own and len(terms) > 1:
-        windows.append((":every", True))
-    sql = " UNION ALL ".join(
-        part(kind, match, every) for kind in ("subject", "message") for match, every in windows
-    )
     params: dict[str, object] = {
         "any": render(terms, "OR" if sqlite else "|"),
         "every": render(own, "AND" if sqlite else "&"),
         "window": WINDOW,
         "pool": POOL,
     }
+    rows: list[Any] = []
+    if own:
+        rows = _windows(conn, ":every", True, params)
+        # One word and no synonyms: "any word" is "every word", nothing more to find.
+        if len(terms) == 1 or len({row.ticket_id for row in rows}) >= enough:
+            return rows
+    return rows + _windows(conn, ":any", False, params)
+
+
+def _windows(
+    conn: Connection, match: str, every_word: bool, params: dict[str, object]
+) -> list[Any]:
+    """The subject window and the message window taken by ``match``, in one query."""
+    part = _sqlite_part if conn.dialect.name == "sqlite" else _postgres_part
+    sql = " UNION ALL ".join(part(kind, match, every_word) for kind in ("subject", "message"))
     typed = text(sql).columns(
         kind=String, every_word=Integer, ticket_id=Uuid, message_seq=Integer, score=Float
     )
@@ -274,9 +315,11 @@ def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHi
 
     Tickets holding every word of the query (in the subject or in one message) come
     first, then those holding some words or their synonyms; within each, by score:
-    the subject's rank (weighted) plus the best message's. A query with nothing
-    searchable (empty, only punctuation) finds nothing. See :data:`WINDOW` for how
-    much of a large desk is read. The index must exist (:func:`ensure_search_index_in`).
+    the subject's rank (weighted) plus the best message's. Words and synonyms are
+    looked for only when fewer than ``limit`` tickets hold every word: then the page
+    is filled up with them. A query with nothing searchable (empty, only punctuation)
+    finds nothing. See :data:`WINDOW` for how much of a large desk is read. The index
+    must exist (:func:`ensure_search_index_in`).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
@@ -285,7 +328,7 @@ def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHi
         return []
     own = own_terms(query, terms)
     tallies: dict[uuid.UUID, _Tally] = {}
-    for row in _candidates(conn, terms, own):
+    for row in _candidates(conn, terms, own, limit):
         tally = tallies.setdefault(row.ticket_id, _Tally())
         tally.every_word = tally.every_word or bool(row.every_word)
         score = float(row.score)
