@@ -27,6 +27,7 @@ from walletdesk.audit.model import (
     compute_hash,
 )
 from walletdesk.audit.redaction import mask_card_numbers, redact
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import ValidationError
 from walletdesk.core.ids import new_id
 
@@ -196,15 +197,7 @@ def _check_text(name: str, value: str, max_length: int) -> None:
 
 def _decode_cursor(cursor: str | None) -> int | None:
     """Cursors are opaque to callers; inside they are the last seq of the previous page."""
-    if cursor is None or cursor == "":
-        return None
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor)
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from walletdesk.core.clock import Clock
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import BatchTooLarge, NotFound, ValidationError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.db.transactions import run_transaction
@@ -316,15 +317,7 @@ def _page_size(limit: int) -> int:
 
 def _decode_cursor(cursor: str | None) -> int | None:
     """Cursors are opaque to callers; inside they are the last sequence number seen."""
-    if cursor is None or cursor == "":
-        return None
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor)
 
 
 def _page(items: list[Any], limit: int) -> Page[Any]:

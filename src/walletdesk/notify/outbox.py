@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.core.ids import new_id
 from walletdesk.notify import tables as t
@@ -227,15 +228,7 @@ def list_alerts(
 
 
 def _decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor)
 
 
 def _alert_from_row(row: Any) -> InboxAlert:

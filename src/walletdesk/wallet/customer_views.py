@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.core.money import Currency, Money
 from walletdesk.identity.model import User
@@ -228,12 +229,4 @@ def _refund_with_names(row: Any, locale: str) -> dict[str, Any]:
 
 
 def _seq_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor)

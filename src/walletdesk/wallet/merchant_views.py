@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import case, select
 
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import tables as identity_tables
 from walletdesk.wallet import payments, refund_rules, refunds
@@ -93,12 +94,4 @@ def list_refund_requests(
 def _cursor(cursor: str | None, limit: int) -> int | None:
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-    if not cursor:
-        return None
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import Conflict, ValidationError
 from walletdesk.identity.errors import Forbidden
 
@@ -237,12 +238,4 @@ def clean_evidence(items: Sequence[str]) -> list[str]:
 
 
 def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        value = int(cursor, 16)
-    except ValueError:
-        raise ValidationError("cursor is not one this server issued", field="cursor") from None
-    if value <= 0:
-        raise ValidationError("cursor is not one this server issued", field="cursor")
-    return value
+    return decode_seq_cursor(cursor) or 0
