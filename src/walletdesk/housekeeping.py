@@ -1,12 +1,14 @@
 """Time-driven work nobody asks for: holds that expire, intents that time out, webhooks to
-deliver, SLA targets that breach. One pass is idempotent; the embedded server runs it in
-a thread, ``walletdesk worker`` in production.
+deliver, SLA targets that breach, and now and then a full check of the ledger's
+invariants. One pass is idempotent; the embedded server runs it in a thread,
+``walletdesk worker`` in production.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from walletdesk.bootstrap import Container
@@ -22,6 +24,8 @@ class Pass:
     intents_expired: int
     webhooks_sent: int
     sla_breaches: int
+    # None when this pass did not check the ledger (it does so once per interval).
+    ledger_problems: int | None = None
 
 
 class Housekeeper:
@@ -29,6 +33,7 @@ class Housekeeper:
         self.container = container
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_ledger_check = 0.0  # monotonic seconds; the first pass checks
 
     def run_once(self) -> Pass:
         c = self.container
@@ -37,7 +42,25 @@ class Housekeeper:
             intents_expired=expire_due(c.wallet),
             webhooks_sent=c.webhooks.run_once(),
             sla_breaches=len(detect_breaches(TicketDeps.of(c.engine, c.clock))),
+            ledger_problems=self.check_ledger_when_due(),
         )
+
+    def check_ledger_when_due(self) -> int | None:
+        """Run every ledger invariant once per ``ledger_check_interval_seconds``.
+
+        No foreign key guards the ledger's rows any more (ADR 0002) and cached balances
+        are trusted on every payment, so a full recompute on a schedule is what would
+        notice a broken row. Problems are logged at ERROR for the operator's alerting.
+        """
+        interval = self.container.settings.ledger_check_interval_seconds
+        now = time.monotonic()
+        if interval <= 0 or now < self._next_ledger_check:
+            return None
+        self._next_ledger_check = now + interval
+        problems = self.container.ledger.check_invariants()
+        for problem in problems:
+            log.error("ledger invariant broken: %s", problem)
+        return len(problems)
 
     def start(self, interval_seconds: float = 5.0) -> None:
         """Run passes in a daemon thread until :meth:`stop`."""

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Threads serving the (synchronous) routes per process; near the connection pool size.
     http_threads: int = Field(default=16, ge=2, le=200)
+    # How often housekeeping recomputes the whole ledger against its invariants (0: never).
+    # A full scan: hourly is cheap below tens of millions of entries.
+    ledger_check_interval_seconds: int = Field(default=3_600, ge=0)
     # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
     # then survive only as long as the process, which is right for one dev server;
     # several processes behind a balancer must share a set value.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from api_world import sign_up
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from wallet_world import available, open_shop, top_up
 
 from walletdesk.bootstrap import Container
@@ -44,3 +47,33 @@ def test_the_background_thread_starts_and_stops(container: Container) -> None:
     keeper.start(interval_seconds=0.05)
     keeper.stop()
     assert keeper.run_once().holds_released == 0
+
+
+def test_a_broken_ledger_row_is_found_by_the_scheduled_check_and_logged(
+    client: TestClient, container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    me = sign_up(client)
+    top_up(me, "100.00")
+    keeper = Housekeeper(container)
+    assert keeper.run_once().ledger_problems == 0  # the first pass checks
+    assert keeper.run_once().ledger_problems is None  # then once per interval
+    # Someone edits a cached balance behind the engine's back.
+    with container.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ledger_accounts SET credits_posted = credits_posted + 1 "
+                "WHERE id = (SELECT id FROM ledger_accounts WHERE credits_posted > 0 "
+                "ORDER BY id LIMIT 1)"
+            )
+        )
+    due = Housekeeper(container)
+    with caplog.at_level(logging.ERROR, logger="walletdesk.housekeeping"):
+        found = due.run_once().ledger_problems
+    assert found is not None
+    assert found >= 1
+    assert any("ledger invariant broken" in r.getMessage() for r in caplog.records)
+
+
+def test_the_check_can_be_turned_off(container: Container) -> None:
+    container.settings.ledger_check_interval_seconds = 0
+    assert Housekeeper(container).run_once().ledger_problems is None

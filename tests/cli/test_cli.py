@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
 
 from walletdesk.cli.main import app
@@ -26,3 +26,25 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("serve", "db", "bench"):
         assert command in result.output
+
+
+def test_ledger_check_passes_on_a_healthy_ledger_and_fails_on_a_broken_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'walletdesk.db'}"
+    monkeypatch.setenv("WALLETDESK_DATABASE_URL", url)
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert CliRunner().invoke(app, ["demo"]).exit_code == 0
+    healthy = CliRunner().invoke(app, ["ledger-check"])
+    assert healthy.exit_code == 0, healthy.output
+    assert "every invariant holds" in healthy.output
+    with create_engine(url).begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ledger_accounts SET debits_posted = debits_posted + 7 "
+                "WHERE id = (SELECT MIN(id) FROM ledger_accounts WHERE debits_posted > 0)"
+            )
+        )
+    broken = CliRunner().invoke(app, ["ledger-check"])
+    assert broken.exit_code == 1
+    assert "problem" in broken.output

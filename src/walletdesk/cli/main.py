@@ -128,6 +128,27 @@ def demo() -> None:
         typer.echo(f"merchant API key (shown once): {summary.merchant_api_key}")
 
 
+@app.command("ledger-check")
+def ledger_check() -> None:
+    """Check every ledger invariant now; exit 1 and list the problems if any is broken."""
+    from walletdesk.core.clock import SystemClock
+    from walletdesk.db.engine import make_engine
+    from walletdesk.ledger.service import Ledger
+
+    settings = Settings()
+    engine = make_engine(settings)
+    try:
+        problems = Ledger(engine, SystemClock()).check_invariants()
+    finally:
+        engine.dispose()
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"ledger: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("ledger: every invariant holds")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
