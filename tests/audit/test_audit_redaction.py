@@ -56,6 +56,10 @@ def test_ordinary_keys_are_not_secret(key: str) -> None:
         ("13 digits 4222222222222", "13 digits *********2222"),
         ("19 digits 6011000990139424123", "19 digits ***************4123"),
         ("two: 4111111111111111, 5500000000000004", "two: ************1111, ************0004"),
+        (
+            "card 4111111111111111 for 219a5456-0216-4010-819d-ad960c8a986e",
+            "card ************1111 for 219a5456-0216-4010-819d-ad960c8a986e",
+        ),
     ],
 )
 def test_card_numbers_are_masked_to_their_last_four_digits(text: str, masked: str) -> None:
@@ -71,6 +75,11 @@ def test_card_numbers_are_masked_to_their_last_four_digits(text: str, masked: st
         "+8613800138000",  # an E.164 phone number
         "+86 138 0013 8000",
         "2026-01-01 12:30",
+        # A UUID whose dashed groups hold 15 digits in a row (seen in a merged ticket's
+        # audit record): ids stay readable for investigators.
+        "219a5456-0216-4010-819d-ad960c8a986e",
+        "merged into 219a5456-0216-4010-819d-ad960c8a986e today",
+        "ref A4111111111111111",  # letters glued on: an identifier, not a card
     ],
 )
 def test_digit_runs_that_are_not_card_numbers_are_kept(text: str) -> None:

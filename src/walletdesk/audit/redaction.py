@@ -45,7 +45,13 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # and not part of a longer digit run (an IBAN's or an id's digits stay readable).
 # A leading "+" marks an E.164 phone number (a "+86" mobile has 13 digits), which
 # investigators need to see when a phone number is changed.
-_CARD_NUMBER = re.compile(r"(?<![\d+])(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)")
+# Letters right before or after mean an identifier (hex ids, order refs), not a card.
+_CARD_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z+])(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)(?![A-Za-z])"
+)
+# A UUID's dashed groups can hold 13+ digits in a row ("...5456-0216-4010-819d..."):
+# they are ids investigators need, so they are left out of masking whole.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def is_secret_key(key: str) -> bool:
@@ -59,7 +65,14 @@ def is_secret_key(key: str) -> bool:
 
 def mask_card_numbers(text: str) -> str:
     """Replace every card-number-looking digit run with stars and its last four digits."""
-    return _CARD_NUMBER.sub(_mask, text)
+    pieces: list[str] = []
+    start = 0
+    for uuid_match in _UUID.finditer(text):
+        pieces.append(_CARD_NUMBER.sub(_mask, text[start : uuid_match.start()]))
+        pieces.append(uuid_match.group())
+        start = uuid_match.end()
+    pieces.append(_CARD_NUMBER.sub(_mask, text[start:]))
+    return "".join(pieces)
 
 
 def _mask(match: re.Match[str]) -> str:
