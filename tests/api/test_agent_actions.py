@@ -291,10 +291,12 @@ def test_a_bad_new_contact_is_refused_before_anyone_approves(
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     before = action_count(container)
+    profile = me.get("/api/v1/me").json()
     refused = propose(agent, me, action, ticket_id, "k1", **{field: value})
     assert refused.status_code == 422, refused.json()
     assert refused.json()["code"] == code
     assert action_count(container) == before
+    assert me.get("/api/v1/me").json() == profile
 
 
 def test_a_contact_that_belongs_to_another_account_is_refused(
@@ -304,10 +306,12 @@ def test_a_contact_that_belongs_to_another_account_is_refused(
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     before = action_count(container)
+    profile = me.get("/api/v1/me").json()
     refused = propose(agent, me, "change_phone", ticket_id, "k1", phone="+8613700137000")
     assert refused.status_code == 422, refused.json()
     assert refused.json()["code"] == "invalid_action_params"
     assert action_count(container) == before
+    assert me.get("/api/v1/me").json() == profile
 
 
 def test_rejected_action_changes_nothing(

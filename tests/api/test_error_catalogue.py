@@ -15,6 +15,7 @@ import walletdesk.ledger
 import walletdesk.notify
 import walletdesk.support
 import walletdesk.wallet
+import walletdesk.web
 from walletdesk.api.i18n import MESSAGES, SUPPORTED
 from walletdesk.core.errors import WalletdeskError
 
@@ -26,6 +27,7 @@ PACKAGES = (
     walletdesk.ledger,
     walletdesk.wallet,
     walletdesk.support,
+    walletdesk.web,
 )
 
 

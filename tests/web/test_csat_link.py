@@ -15,6 +15,7 @@ from walletdesk.support.tickets import csat
 from walletdesk.support.tickets import service as tickets
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.rules import TicketStatus
+from walletdesk.support.tickets.views import csat_of
 
 
 def solved_ticket_link(container) -> tuple[uuid.UUID, str]:
@@ -63,10 +64,17 @@ def test_a_customer_rates_from_the_link_once(page: Page, live_server) -> None:
     expect(page.locator("form[action^='/csat/']")).to_have_count(0)
 
 
-def test_a_tampered_link_is_refused(page: Page, live_server) -> None:
-    _, token = solved_ticket_link(live_server.container)
+def test_a_tampered_link_is_refused_and_records_nothing(page: Page, live_server) -> None:
+    ticket_id, token = solved_ticket_link(live_server.container)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = page.goto(f"/csat/{tampered}")
     assert response is not None
     assert response.status in {400, 403, 404, 410, 422}
     expect(page.locator("form[action^='/csat/']")).to_have_count(0)
+    # A post to the tampered link from the real page's form is refused too.
+    page.goto(f"/csat/{token}")
+    csrf = page.locator("input[name=csrf_token]").input_value()
+    posted = page.request.post(f"/csat/{tampered}", form={"csrf_token": csrf, "score": "1"})
+    assert posted.status in {400, 403, 404, 410, 422}
+    with live_server.container.engine.connect() as conn:
+        assert csat_of(conn, ticket_id) is None

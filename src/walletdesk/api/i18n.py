@@ -58,6 +58,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该操作与账户当前状态冲突，请刷新后重试。",
     },
     "title.conflict": {"en": "Conflict", "zh-CN": "冲突"},
+    # -- the web pages' own refusals ----------------------------------------------------
+    "csrf_rejected": {
+        "en": "This form expired or did not come from our site. Reload the page and try again.",
+        "zh-CN": "表单已过期或并非来自本站，请刷新页面后重试。",
+    },
+    "title.csrf_rejected": {"en": "Form expired", "zh-CN": "表单已过期"},
     # -- notifications ------------------------------------------------------------
     "security_alerts_required": {
         "en": "Security alerts always go to your in-app inbox, so you can see what happened "

@@ -26,6 +26,8 @@ from walletdesk.identity.errors import Unauthenticated
 from walletdesk.identity.model import Principal, RequestContext
 from walletdesk.identity.roles import Permission, Role, can
 from walletdesk.settings import Settings
+from walletdesk.support.contacts.admin import current_directory
+from walletdesk.support.contacts.directory import ContactDirectory
 from walletdesk.web.texts import LOCALES, text
 
 SESSION_COOKIE = "wd_session"
@@ -88,6 +90,14 @@ class Page:
     csrf_cookie: str
     new_csrf_cookie: bool
     notices: list[str] = field(default_factory=list)
+    _directory: ContactDirectory | None = None
+
+    def directory(self) -> ContactDirectory:
+        """The contact directory as served (shipped + approved changes), read once per
+        request: the footer and the page's own content both need it."""
+        if self._directory is None:
+            self._directory = current_directory(self.container.engine)
+        return self._directory
 
     @property
     def user_role(self) -> Role | None:

@@ -16,7 +16,6 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from walletdesk.core.money import Currency, Money
-from walletdesk.support.contacts.admin import current_directory
 from walletdesk.web.context import CSRF_COOKIE, Page
 
 # Wallet times are shown in China Standard Time: CNY wallets and their merchants live
@@ -86,7 +85,7 @@ def render(p: Page, template: str, *, status: int = 200, **context: Any) -> HTML
             money=lambda amount, currency: money(amount, currency, p.locale),
             money_minor=lambda minor, currency: money_minor(minor, currency, p.locale),
             when=lambda value, fmt="medium": when(value, p.locale, fmt),
-            official=current_directory(p.container.engine).providers[0],
+            official=p.directory().providers[0],
             **context,
         )
     )

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.support import reports
-from walletdesk.support.contacts.admin import current_directory, list_changes
+from walletdesk.support.contacts.admin import list_changes
 from walletdesk.support.contacts.directory import ContactDirectory
 from walletdesk.support.contacts.model import (
     Channel,
@@ -79,7 +79,7 @@ def directory_review(directory: ContactDirectory, today: date) -> list[ReviewRow
 @router.get("/admin", response_class=HTMLResponse)
 def overview(p: AdminPage) -> Response:
     today = p.container.clock.now().date()
-    directory = current_directory(p.container.engine)
+    directory = p.directory()
     rows = directory_review(directory, today)
     return render(
         p,
@@ -100,7 +100,7 @@ def contacts_page(
 ) -> Response:
     """The directory as served (shipped + approved changes) and the changes awaiting review."""
     today = p.container.clock.now().date()
-    directory = current_directory(p.container.engine)
+    directory = p.directory()
     rows = directory_review(directory, today)
     return render(
         p,

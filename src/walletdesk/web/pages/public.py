@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from walletdesk.support.contacts.admin import current_directory
 from walletdesk.support.contacts.checker import check
 from walletdesk.support.contacts.message_check import MAX_MESSAGE_CHARS, check_message
 from walletdesk.support.contacts.model import Direction
@@ -101,7 +100,7 @@ def help_article(p: AnyPage, slug: str) -> Response:
 
 @router.get("/contact", response_class=HTMLResponse)
 def contact_us(p: AnyPage) -> Response:
-    directory = current_directory(p.container.engine)
+    directory = p.directory()
     house = directory.providers[0]
     others = directory.providers[1:]
     return render(
@@ -125,7 +124,7 @@ def checker(
             value,
             None,
             direction,
-            directory=current_directory(p.container.engine),
+            directory=p.directory(),
             today=p.container.clock.now().date(),
             country=p.ctx().country,
         )
@@ -142,7 +141,7 @@ def check_a_message(
             text,
             p.locale,
             country=p.ctx().country,
-            directory=current_directory(p.container.engine),
+            directory=p.directory(),
             today=p.container.clock.now().date(),
         )
     return render(
