@@ -67,12 +67,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from walletdesk.support.helpcenter.service import load_articles
 
     db = tmp_path_factory.mktemp("web") / "walletdesk.db"
-    settings = Settings(database_url=f"sqlite:///{db}")
+    port = _free_port()
+    # Links the app writes (payment links, CSAT) name the configured public address.
+    settings = Settings(database_url=f"sqlite:///{db}", public_url=f"http://127.0.0.1:{port}")
     container = build(settings, migrate_db=True)
     load_articles(container.engine, container.clock)  # what `walletdesk db upgrade` does
     load_demo(container)
     app = create_app(container)
-    port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

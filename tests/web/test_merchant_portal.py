@@ -90,6 +90,11 @@ def test_the_shop_makes_a_payment_link_with_its_pay_url_and_qr_code(
     link = page.get_by_test_id("pay-link").input_value()
     assert re.fullmatch(rf"{re.escape(live_server.url)}/pay/[0-9a-f-]{{36}}", link)
     expect(page.locator(".qr svg")).to_be_visible()
+    # A forged Host header cannot put another domain into the link or its QR code.
+    forged = page.request.get(page.url, headers={"Host": "pay-help.example"})
+    assert forged.ok
+    assert "pay-help.example" not in forged.text()
+    assert f'value="{link}"' in forged.text()
     shot(page, "merchant-payment-link")
 
     # The customer who opens the link signs in and lands back on it.

@@ -80,8 +80,10 @@ def step_up_token(p: Page, password: str) -> str:
 
 
 def pay_url(p: Page, payment_id: uuid.UUID | str) -> str:
-    """The link a merchant shares (and its QR code encodes), on this server's address."""
-    return f"{str(p.request.base_url).rstrip('/')}/pay/{payment_id}"
+    """The link a merchant shares (and its QR code encodes), on the configured public
+    address: never the request's Host header, which a client chooses (a forged Host
+    would put a phishing domain into a link and QR code that customers trust)."""
+    return f"{p.container.settings.public_url.rstrip('/')}/pay/{payment_id}"
 
 
 def qr_svg(data: str, title: str) -> Markup:
