@@ -7,6 +7,7 @@ balances equal entries, holds equal pending counters).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ from datetime import timedelta
 import pytest
 from api_world import Customer, log_in, sign_up, totp_now
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 from wallet_world import Shop, add_card, available, ledger_is_balanced, open_shop, top_up
 
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.wallet import tables as wallet_tables
 from walletdesk.wallet.webhooks import verify
 
 BACKENDS = ["sqlite", "postgres"]
@@ -98,6 +101,45 @@ def test_the_same_idempotency_key_with_a_different_body_is_refused(me: Customer)
     assert reused.status_code == 422
     assert reused.json()["code"] == "idempotency_key_reused"
     assert available(me) == "10.00"
+
+
+def test_a_key_left_in_progress_by_a_dead_process_is_taken_over_by_a_later_retry(
+    me: Customer, container: Container, clock: FakeClock
+) -> None:
+    # A process died between claiming the key and recording the answer: the key row
+    # says in_progress and nothing else happened.
+    card = add_card(me)
+    body = json.dumps({"amount": "20.00", "currency": "CNY", "card_id": card}).encode()
+    principal = hashlib.sha256(f"Bearer {me.token}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(b"POST /api/v1/topups\n" + body).hexdigest()
+    with container.engine.begin() as conn:
+        conn.execute(
+            insert(wallet_tables.idempotency_keys).values(
+                principal=principal,
+                key="crash-1",
+                request_hash=fingerprint,
+                state="in_progress",
+                created_at=clock.now(),
+            )
+        )
+    headers = {"Idempotency-Key": "crash-1", "Content-Type": "application/json"}
+
+    # A retry soon after may race the first request: it is told to wait.
+    clock.advance(timedelta(seconds=30))
+    early = me.post("/api/v1/topups", content=body, headers=headers)
+    assert early.status_code == 409
+    assert early.json()["code"] == "request_in_progress"
+    assert available(me) == "0.00"
+
+    # Once the first request cannot still be running, a retry runs it, exactly once.
+    clock.advance(timedelta(minutes=2))
+    retry = me.post("/api/v1/topups", content=body, headers=headers)
+    assert retry.status_code == 201, retry.json()
+    replay = me.post("/api/v1/topups", content=body, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == retry.json()["id"]
+    assert available(me) == "20.00"
 
 
 def test_withdrawing_to_a_new_card_is_held_during_cooling_off(

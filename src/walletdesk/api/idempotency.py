@@ -6,14 +6,17 @@ is still running -> 409 ``request_in_progress``. Keys are scoped to the caller
 (a hash of the Authorization header), so one client cannot replay another's.
 A 202 (still processing, e.g. the bank has not answered) is not stored: a retry
 runs the handler again, and the money services are idempotent by the same key.
+For the same reason a key left ``in_progress`` by a process that died mid-request is
+taken over by a retry once it is older than :data:`ABANDONED_AFTER`, instead of
+answering 409 to every retry until the key expires a day later.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -29,6 +32,9 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Keys are kept at least this long (Stripe keeps them 24 h).
 RETENTION = timedelta(hours=24)
 MAX_KEY_LENGTH = 128
+# No request runs this long: the slowest outside call (SMTP, 10 s; the bank twin answers
+# or times out within seconds) and the 30 s SQLite busy timeout fit well inside it.
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class IdempotencyMiddleware(BaseHTTPMiddleware):
@@ -86,7 +92,9 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
                         default="This Idempotency-Key was used for a different request.",
                     ),
                 )
-            if stored.state == "in_progress":
+            if stored.state == "in_progress" and not _take_over(
+                engine, where, stored.created_at, now
+            ):
                 return problem(
                     409,
                     "request_in_progress",
@@ -97,12 +105,13 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
                         default="The first request with this key is still running.",
                     ),
                 )
-            return Response(
-                content=stored.response or b"",
-                status_code=stored.status_code,
-                media_type="application/json",
-                headers={"Idempotent-Replayed": "true"},
-            )
+            if stored.state == "done":
+                return Response(
+                    content=stored.response or b"",
+                    status_code=stored.status_code,
+                    media_type="application/json",
+                    headers={"Idempotent-Replayed": "true"},
+                )
         try:
             response = await call_next(request)
         except Exception:
@@ -124,3 +133,20 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
                 )
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content=content, status_code=response.status_code, headers=headers)
+
+
+def _take_over(
+    engine: Engine, where: ColumnElement[bool], started: datetime, now: datetime
+) -> bool:
+    """Claim a key whose first request was abandoned (its process died before recording
+    an answer). The guard on ``created_at`` lets one retry win when several race."""
+    if started > now - ABANDONED_AFTER:
+        return False
+    c = t.idempotency_keys.c
+    with writing(engine) as conn:
+        claimed = conn.execute(
+            update(t.idempotency_keys)
+            .where(where, c.state == "in_progress", c.created_at == started)
+            .values(created_at=now)
+        )
+    return claimed.rowcount == 1
