@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from api_world import STRONG, Customer, enable_totp, latest_sms_code, log_in, sign_up
+from agent_world import (
+    PHONE,
+    action_count,
+    open_ticket,
+    propose,
+    staff,
+    verify_by_document,
+    verify_by_sms,
+)
+from api_world import Customer, enable_totp, sign_up
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from walletdesk.api.app import create_app
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.identity import accounts
-from walletdesk.identity.model import RequestContext
 from walletdesk.identity.roles import Role
-from walletdesk.identity.staff import console_operator
-from walletdesk.support import actions_tables as action_tables  # registers the tables
 from walletdesk.support.helpcenter.service import load_articles
 
 BACKENDS = ["sqlite", "postgres"]
 # Monday 2 March 2026, 09:00 in Shanghai.
 MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-PHONE = "+8613800138000"
 
 
 @pytest.fixture
@@ -41,22 +43,6 @@ def me(client: TestClient) -> Customer:
     return sign_up(client, phone=PHONE)
 
 
-def staff(client: TestClient, container: Container, n: int, role: Role = Role.AGENT) -> Customer:
-    email = f"staff{n}@walletdesk.example"
-    user = accounts.do_register(
-        container.identity,
-        phone=None,
-        email=email,
-        password=STRONG,
-        display_name=f"Staff {n}",
-        locale="en",
-        ctx=RequestContext(),
-        role=role,
-        actor=console_operator(container.clock.now()),
-    )
-    return Customer(client, {"id": str(user.id)}, log_in(client, email))
-
-
 @pytest.fixture
 def agent(client: TestClient, container: Container) -> Customer:
     return staff(client, container, 1)
@@ -65,61 +51,6 @@ def agent(client: TestClient, container: Container) -> Customer:
 @pytest.fixture
 def supervisor(client: TestClient, container: Container) -> Customer:
     return staff(client, container, 2, Role.SUPERVISOR)
-
-
-def open_ticket(me: Customer) -> str:
-    response = me.post(
-        "/api/v1/tickets", json={"subject": "Help", "body": "I need help with my account"}
-    )
-    assert response.status_code == 201, response.json()
-    return str(response.json()["id"])
-
-
-def verify_by_sms(agent: Customer, container: Container, ticket_id: str) -> None:
-    sent = agent.post(f"/api/v1/agent/tickets/{ticket_id}/verifications", json={"method": "sms"})
-    assert sent.status_code == 201, sent.json()
-    assert sent.json()["verified_at"] is None
-    code = latest_sms_code(container, PHONE)
-    wrong = agent.post(
-        f"/api/v1/agent/tickets/{ticket_id}/verifications/confirm",
-        json={"code": "000000" if code != "000000" else "111111"},
-    )
-    assert wrong.status_code == 422
-    confirmed = agent.post(
-        f"/api/v1/agent/tickets/{ticket_id}/verifications/confirm", json={"code": code}
-    )
-    assert confirmed.status_code == 200, confirmed.json()
-    assert confirmed.json()["fresh"] is True
-
-
-def verify_by_document(agent: Customer, ticket_id: str) -> None:
-    done = agent.post(
-        f"/api/v1/agent/tickets/{ticket_id}/verifications",
-        json={"method": "document", "note": "ID card checked on video call"},
-    )
-    assert done.status_code == 201, done.json()
-    assert done.json()["fresh"] is True
-
-
-def propose(
-    agent: Customer, customer: Customer, action: str, ticket_id: str, key: str, **params: Any
-) -> Any:
-    return agent.post(
-        f"/api/v1/agent/customers/{customer.user['id']}/actions/{action}",
-        json={
-            "ticket_id": ticket_id,
-            "params": params,
-            "reason": "customer asked on the phone",
-            "idempotency_key": key,
-        },
-    )
-
-
-def action_count(container: Container) -> int:
-    with container.engine.connect() as conn:
-        return int(
-            conn.execute(select(func.count()).select_from(action_tables.agent_actions)).scalar_one()
-        )
 
 
 def test_unverified_action_is_refused_and_nothing_changes(

@@ -258,29 +258,84 @@ def do_remove_card(
     verification_token: str | None,
     ctx: RequestContext,
 ) -> None:
-    user = principal.user
+    _remove_card(deps, principal.user, card_id, verification_token, ctx)
+
+
+def do_remove_card_for_customer(
+    deps: IdentityDeps,
+    *,
+    actor: User,
+    user_id: uuid.UUID,
+    card_id: uuid.UUID,
+    reason: str,
+    ctx: RequestContext,
+) -> dict[str, Any]:
+    """An agent unlinks a customer's card for them (lost or stolen); returns what was removed.
+
+    Only the agent-actions service calls this, after the customer's identity was
+    verified on the ticket and a second person approved: those replace the
+    customer's own step-up. The card is unlinked exactly as when the customer does it,
+    so no top-up, withdrawal or refund can use it afterwards, and the customer is alerted.
+    """
+    authorize(actor.role, Permission.ACT_ON_CUSTOMERS)
+    with deps.engine.connect() as conn:
+        customer = store.get_user(conn, user_id)
+    return _remove_card(deps, customer, card_id, None, ctx, actor=actor, reason=reason)
+
+
+def find_card(conn: Connection, user_id: uuid.UUID, card_id: uuid.UUID) -> Any | None:
+    """The user's card ``card_id`` if it is still linked."""
+    return conn.execute(
+        select(t.cards).where(
+            and_(
+                t.cards.c.id == card_id,
+                t.cards.c.user_id == user_id,
+                t.cards.c.removed_at.is_(None),
+            )
+        )
+    ).first()
+
+
+def _remove_card(
+    deps: IdentityDeps,
+    user: User,
+    card_id: uuid.UUID,
+    verification_token: str | None,
+    ctx: RequestContext,
+    *,
+    actor: User | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     now = deps.clock.now()
 
-    def work(conn: Connection) -> None:
-        row = conn.execute(
-            select(t.cards).where(
-                and_(
-                    t.cards.c.id == card_id,
-                    t.cards.c.user_id == user.id,
-                    t.cards.c.removed_at.is_(None),
-                )
-            )
-        ).first()
+    def work(conn: Connection) -> dict[str, Any]:
+        row = find_card(conn, user.id, card_id)
         if row is None:
             raise UserNotFound("no such card")
-        consume_verification(conn, deps, user.id, verification_token, "card.remove")
-        conn.execute(update(t.cards).where(t.cards.c.id == card_id).values(removed_at=now))
+        if actor is None:
+            consume_verification(conn, deps, user.id, verification_token, "card.remove")
+        removed = conn.execute(
+            update(t.cards)
+            .where(and_(t.cards.c.id == card_id, t.cards.c.removed_at.is_(None)))
+            .values(removed_at=now)
+        ).rowcount
+        if removed != 1:
+            raise UserNotFound("no such card")
         params = {"last4": row.last4, "bank": row.bank_name}
         deps.alert(conn, AlertKind.CARD_REMOVED, user, params)
         store.add_security_event(conn, user.id, "card_removed", params, ctx.source_ip, now)
-        deps.audit(conn, "card.removed", actor=user, subject=user, ctx=ctx, before=params)
+        deps.audit(
+            conn,
+            "card.removed",
+            actor=actor or user,
+            subject=user,
+            ctx=ctx,
+            before={**params, "card_id": str(card_id)},
+            reason=reason,
+        )
+        return card_public(row, now)
 
-    deps.transaction(work)
+    return deps.transaction(work)
 
 
 def do_submit_kyc(

@@ -42,6 +42,7 @@ class AlertKind(StrEnum):
     VERIFICATION_CODE = "verification_code"
     TRANSACTION = "transaction"
     LIMIT_CHANGED = "limit_changed"
+    LIMIT_REQUEST_DECLINED = "limit_request_declined"
     REFUND_STATUS = "refund_status"
     PAYMENT_FAILED = "payment_failed"
     KYC_TIER_CHANGED = "kyc_tier_changed"
@@ -96,6 +97,7 @@ KINDS: Mapping[AlertKind, KindRule] = {
     AlertKind.ACCOUNT_FROZEN: KindRule(_A, variant_param="reason", footer=ACCOUNT_FOOTER),
     AlertKind.ACCOUNT_UNFROZEN: KindRule(_A, footer=ACCOUNT_FOOTER),
     AlertKind.LIMIT_CHANGED: KindRule(_A, variant_param="period", footer=ACCOUNT_FOOTER),
+    AlertKind.LIMIT_REQUEST_DECLINED: KindRule(_A, footer=ACCOUNT_FOOTER),
     AlertKind.KYC_TIER_CHANGED: KindRule(_A, footer=ACCOUNT_FOOTER),
     AlertKind.TICKET_REPLY: KindRule(_A),
     AlertKind.TICKET_SOLVED: KindRule(_A, variant_param="rating"),

@@ -259,6 +259,29 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "支付限额已调整",
             "您的单笔支付限额已调整为 {currency} {amount}。",
         ),
+        "yearly": _texts(
+            "Your payment limit changed",
+            "Your yearly payment limit is now {currency} {amount}.",
+            "支付限额已调整",
+            "您的年度支付限额已调整为 {currency} {amount}。",
+        ),
+        "lifetime": _texts(
+            "Your payment limit changed",
+            "Your payment limit since the account opened is now {currency} {amount}.",
+            "支付限额已调整",
+            "您的开户以来累计支付限额已调整为 {currency} {amount}。",
+        ),
+    },
+    "limit_request_declined": {
+        "": _texts(
+            "Your limit request was declined",
+            "Customer service reviewed your request for a payment limit of {currency} {amount} "
+            "and declined it; your limits stay as they were. Reply on your support ticket if "
+            "you have questions, or verify your identity to a higher tier for higher limits.",
+            "提额申请未通过",
+            "客服已审核您将支付限额提高到 {currency} {amount} 的申请，结果为未通过，"
+            "您的限额保持不变。如有疑问，请在客服工单中回复；完成更高等级的实名认证可获得更高限额。",
+        )
     },
     "refund_status": {
         "approved_card": _texts(

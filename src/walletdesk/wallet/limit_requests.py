@@ -7,6 +7,11 @@ Rules (the decision and its reasons are stored and shown to the user and the age
   no security event in the last 7 days, is approved at once;
 - anything larger, younger or riskier goes to an agent (``needs_review``);
 - more than ten times the tier's limit is rejected.
+
+A request in ``needs_review`` is decided by a person through the agent actions
+(``approve_limit_request``: identity verified on the ticket and a second person's
+approval; ``reject_limit_request``), which call :func:`do_approve_limit_request` and
+:func:`do_reject_limit_request` here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from walletdesk.core.errors import NotFound, ValidationError
+from walletdesk.core.errors import Conflict, NotFound, ValidationError
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.model import KycTier, RequestContext, User
@@ -34,6 +39,8 @@ from walletdesk.wallet.payments import money_json
 MIN_ACCOUNT_AGE = timedelta(days=30)
 QUIET_PERIOD = timedelta(days=7)
 MAX_TEMPORARY = timedelta(days=30)
+# The one state a person still has to decide; every other state is final.
+NEEDS_REVIEW = "needs_review"
 
 REASONS: dict[str, dict[str, str]] = {
     "tier_too_low": {
@@ -69,7 +76,10 @@ REASONS: dict[str, dict[str, str]] = {
         "zh-CN": "您的账户等级在该周期内没有限额。",
     },
     "agent_approved": {"en": "Approved by customer service.", "zh-CN": "客服已审核通过。"},
-    "agent_rejected": {"en": "Declined by customer service.", "zh-CN": "客服审核未通过。"},
+    "agent_rejected": {
+        "en": "Declined by customer service after review; your limits stay as they were.",
+        "zh-CN": "客服审核未通过，您的限额保持不变。",
+    },
 }
 
 
@@ -175,11 +185,11 @@ def do_request_limit(
                 status=status,
                 reasons=reasons,
                 created_at=now,
-                decided_at=now if status != "needs_review" else None,
+                decided_at=now if status != NEEDS_REVIEW else None,
             )
         )
         if status == "approved":
-            _grant(deps, conn, fresh, request_id, currency, chosen, amount, until, now)
+            grant_limit(deps, conn, fresh, request_id, currency, chosen, amount, until, now)
         deps.identity.audit(
             conn,
             "limit.requested",
@@ -193,7 +203,17 @@ def do_request_limit(
     return deps.transaction(work)
 
 
-def _grant(
+# The limit_changed alert's wording for each window.
+_PERIOD = {
+    Window.TRANSACTION: "per_payment",
+    Window.DAY: "daily",
+    Window.MONTH: "monthly",
+    Window.YEAR: "yearly",
+    Window.LIFETIME: "lifetime",
+}
+
+
+def grant_limit(
     deps: WalletDeps,
     conn: Connection,
     user: User,
@@ -204,6 +224,11 @@ def _grant(
     until: datetime | None,
     now: datetime,
 ) -> None:
+    """Raise ``window`` to ``amount`` (until ``until``; for good when None) and alert the user.
+
+    The one grant path: an auto-approved request, an agent-approved one and an agent's
+    temporary raise all write the same override row and send the same alert.
+    """
     conn.execute(
         insert(t.limit_overrides).values(
             id=uuid.uuid4(),
@@ -217,72 +242,210 @@ def _grant(
             created_at=now,
         )
     )
-    period = {"day": "daily", "month": "monthly", "transaction": "transaction"}.get(
-        window.value, "monthly"
-    )
     deps.identity.alert(
-        conn, AlertKind.LIMIT_CHANGED, user, {"period": period, **money_json(amount, currency)}
+        conn,
+        AlertKind.LIMIT_CHANGED,
+        user,
+        {"period": _PERIOD[window], **money_json(amount, currency)},
     )
 
 
-def do_decide_limit_request(
+# -- an agent's decisions ------------------------------------------------------------
+#
+# Only the agent-actions service (support/actions) calls these, after the customer's
+# identity was verified on the ticket and, for approvals and raises, a second person
+# approved. The request's state is re-checked under a row lock here, so two decisions
+# can never both apply.
+
+
+class LimitRequestAlreadyDecided(Conflict):
+    """The request is no longer waiting for review (``status`` says what became of it)."""
+
+    code = "limit_request_already_decided"
+
+
+def check_reviewable(
+    conn: Connection, customer_id: uuid.UUID, request_id: uuid.UUID, *, lock: bool = True
+) -> Any:
+    """The request row (locked unless ``lock`` is false) if it is ``customer_id``'s and
+    waits for review.
+
+    Raises NotFound for another customer's (or no) request, and
+    :class:`LimitRequestAlreadyDecided` once it was decided.
+    """
+    stmt = select(t.limit_requests).where(t.limit_requests.c.id == request_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
+    if row is None or row.user_id != customer_id:
+        raise NotFound("no such limit request for this customer")
+    if row.status != NEEDS_REVIEW:
+        raise LimitRequestAlreadyDecided(
+            "this limit request was already decided", status=row.status
+        )
+    return row
+
+
+def _decide(conn: Connection, row: Any, status: str, code: str, agent: User, now: datetime) -> None:
+    changed = conn.execute(
+        update(t.limit_requests)
+        .where(and_(t.limit_requests.c.id == row.id, t.limit_requests.c.status == NEEDS_REVIEW))
+        .values(status=status, reasons=[*row.reasons, code], decided_by=agent.id, decided_at=now)
+    ).rowcount
+    if changed != 1:
+        raise LimitRequestAlreadyDecided("this limit request was already decided")
+
+
+def do_approve_limit_request(
     deps: WalletDeps,
     agent: User,
+    customer_id: uuid.UUID,
     request_id: uuid.UUID,
     *,
-    approve: bool,
-    note: str,
+    reason: str,
     ctx: RequestContext,
 ) -> dict[str, Any]:
-    """An agent approves or rejects a request that needs review (audited)."""
+    """Grant a request that needs review exactly as an automatic approval would.
+
+    Returns ``{"request", "before", "after"}``: the decided request and the window's
+    limit (minor units) before and after.
+    """
     authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
     now = deps.clock.now()
 
     def work(conn: Connection) -> dict[str, Any]:
-        row = conn.execute(
-            select(t.limit_requests).where(t.limit_requests.c.id == request_id).with_for_update()
-        ).first()
-        if row is None:
-            raise NotFound("no such limit request")
-        if row.status != "needs_review":
-            raise ValidationError("this request was already decided", field="status")
-        customer = identity_store.get_user(conn, row.user_id)
-        status = "approved" if approve else "rejected"
-        conn.execute(
-            update(t.limit_requests)
-            .where(t.limit_requests.c.id == request_id)
-            .values(
-                status=status,
-                reasons=[*row.reasons, "agent_approved" if approve else "agent_rejected"],
-                decided_by=agent.id,
-                decided_at=now,
-            )
-        )
-        if approve:
-            _grant(
-                deps,
-                conn,
-                customer,
-                request_id,
-                row.currency,
-                Window(row.window),
-                row.amount,
-                row.until,
-                now,
-            )
+        row = check_reviewable(conn, customer_id, request_id)
+        customer = identity_store.get_user(conn, customer_id, lock=True)
+        window = Window(row.window)
+        old = limits.effective_limits(conn, customer, row.currency, Scope.SPEND, now).get(window)
+        _decide(conn, row, "approved", "agent_approved", agent, now)
+        grant_limit(deps, conn, customer, row.id, row.currency, window, row.amount, row.until, now)
+        new = limits.effective_limits(conn, customer, row.currency, Scope.SPEND, now).get(window)
+        before = {"request_status": NEEDS_REVIEW, "window": window.value, "limit": old}
+        after = {"request_status": "approved", "window": window.value, "limit": new}
         deps.identity.audit(
             conn,
-            f"limit.{status}",
+            "limit.approved",
             actor=agent,
             subject=customer,
             ctx=ctx,
-            reason=note,
-            before={"status": "needs_review"},
-            after={"status": status, "amount": row.amount},
+            before=before,
+            after={**after, "request_id": str(row.id), "until": _iso(row.until)},
+            reason=reason,
         )
-        return _public(conn, request_id, ctx.locale)
+        return {"request": _public(conn, row.id, ctx.locale), "before": before, "after": after}
 
     return deps.transaction(work)
+
+
+def do_reject_limit_request(
+    deps: WalletDeps,
+    agent: User,
+    customer_id: uuid.UUID,
+    request_id: uuid.UUID,
+    *,
+    reason: str,
+    ctx: RequestContext,
+) -> dict[str, Any]:
+    """Decline a request that needs review; the customer is told, limits stay as they are.
+
+    ``reason`` (the agent's words) is kept in the audit log; the customer's alert
+    and the request's reasons use the fixed ``agent_rejected`` wording in their language.
+    """
+    authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
+    if not reason.strip():
+        raise ValidationError("say why the request is declined", field="reason")
+    now = deps.clock.now()
+
+    def work(conn: Connection) -> dict[str, Any]:
+        row = check_reviewable(conn, customer_id, request_id)
+        customer = identity_store.get_user(conn, customer_id)
+        _decide(conn, row, "rejected", "agent_rejected", agent, now)
+        deps.identity.alert(
+            conn,
+            AlertKind.LIMIT_REQUEST_DECLINED,
+            customer,
+            money_json(row.amount, row.currency),
+        )
+        before = {"request_status": NEEDS_REVIEW}
+        after = {"request_status": "rejected"}
+        deps.identity.audit(
+            conn,
+            "limit.rejected",
+            actor=agent,
+            subject=customer,
+            ctx=ctx,
+            before=before,
+            after={**after, "request_id": str(row.id), "amount": row.amount},
+            reason=reason,
+        )
+        return {"request": _public(conn, row.id, ctx.locale), "before": before, "after": after}
+
+    return deps.transaction(work)
+
+
+def do_set_temporary_limit(
+    deps: WalletDeps,
+    agent: User,
+    customer_id: uuid.UUID,
+    *,
+    currency: str,
+    window: Window,
+    amount: int,
+    until: datetime,
+    reason: str,
+    ctx: RequestContext,
+) -> dict[str, Any]:
+    """An agent raises a window until ``until``: recorded as an approved request, then granted.
+
+    Returns ``{"request_id", "before", "after"}`` (limits in minor units).
+    """
+    authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
+    now = deps.clock.now()
+    if until <= now:
+        raise ValidationError("the raise would already have ended", field="until")
+
+    def work(conn: Connection) -> dict[str, Any]:
+        customer = identity_store.get_user(conn, customer_id, lock=True)
+        old = limits.effective_limits(conn, customer, currency, Scope.SPEND, now).get(window)
+        request_id = uuid.uuid4()
+        conn.execute(
+            insert(t.limit_requests).values(
+                id=request_id,
+                user_id=customer.id,
+                kind="temporary",
+                currency=currency,
+                scope=Scope.SPEND.value,
+                window=window.value,
+                amount=amount,
+                until=until,
+                reason=reason,
+                status="approved",
+                reasons=["agent_approved"],
+                decided_by=agent.id,
+                created_at=now,
+                decided_at=now,
+            )
+        )
+        grant_limit(deps, conn, customer, request_id, currency, window, amount, until, now)
+        new = limits.effective_limits(conn, customer, currency, Scope.SPEND, now).get(window)
+        before = {"window": window.value, "currency": currency, "limit": old}
+        after = {"window": window.value, "currency": currency, "limit": new}
+        deps.identity.audit(
+            conn,
+            "limit.approved",
+            actor=agent,
+            subject=customer,
+            ctx=ctx,
+            before={"window": window.value, "limit": old},
+            after={"window": window.value, "limit": new, "until": until.isoformat()},
+            reason=reason,
+        )
+        return {"request_id": str(request_id), "before": before, "after": after}
+
+    return deps.transaction(work)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _public(conn: Connection, request_id: uuid.UUID, locale: str) -> dict[str, Any]:

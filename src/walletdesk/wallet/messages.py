@@ -40,6 +40,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该帮助文章无效（请检查其 slug、分类、语言和标题）。",
     },
     "title.help_article_invalid": {"en": "Invalid article", "zh-CN": "文章无效"},
+    "limit_request_already_decided": {
+        "en": "This limit request was already decided; nothing was changed.",
+        "zh-CN": "该提额申请已处理过，未做任何更改。",
+    },
+    "title.limit_request_already_decided": {"en": "Already decided", "zh-CN": "已处理"},
 }
 
 # Money refusals carry the taxonomy's own bilingual message and next step; their titles

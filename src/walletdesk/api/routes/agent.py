@@ -8,9 +8,9 @@ person's approval.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
@@ -19,10 +19,17 @@ from walletdesk.support.customer360 import get_customer_360
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent tools"])
 
+# Kept a plain string in the path so an unknown kind answers ``unknown_action``.
+_KINDS = "One of: " + ", ".join(
+    f"{kind.value} ({actions.RISK[kind].value})" for kind in actions.ActionKind
+)
+
 
 class VerificationBody(BaseModel):
     method: actions.VerificationMethodKind
     note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+    # totp only: the code the customer reads from their authenticator app.
+    code: str | None = Field(default=None, max_length=16)
 
 
 class ConfirmBody(BaseModel):
@@ -57,9 +64,17 @@ def customer_360(
 def start_verification(
     ticket_id: uuid.UUID, body: VerificationBody, c: App, me: Me, ctx: Ctx
 ) -> dict[str, Any]:
-    """``sms``: text a code to the customer's phone on file; ``document``: record a check."""
+    """``sms``: text a code to the customer's phone on file (confirm it next);
+    ``totp``: check the ``code`` from the customer's authenticator app (2FA must be on);
+    ``document``: record a document check with a ``note``."""
     return actions.do_start_verification(
-        c.wallet, me.user, ticket_id, method=body.method.value, note=body.note, ctx=ctx
+        c.wallet,
+        me.user,
+        ticket_id,
+        method=body.method.value,
+        note=body.note,
+        code=body.code,
+        ctx=ctx,
     )
 
 
@@ -79,7 +94,7 @@ def list_actions(customer_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
 @router.post("/customers/{customer_id}/actions/{action}", status_code=status.HTTP_201_CREATED)
 def propose_action(
     customer_id: uuid.UUID,
-    action: str,
+    action: Annotated[str, Path(description=_KINDS)],
     body: ActionBody,
     c: App,
     me: Me,

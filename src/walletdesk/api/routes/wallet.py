@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.core.money import Currency, Money
-from walletdesk.identity.roles import Permission, authorize
 from walletdesk.wallet import funding, history, limit_requests, p2p
 from walletdesk.wallet.accounts import user_wallets
 from walletdesk.wallet.payments import money_json
@@ -188,21 +187,6 @@ def create_limit_request(
         reason=body.reason,
         verification_token=token,
         ctx=ctx,
-    )
-
-
-class LimitDecision(BaseModel):
-    approve: bool
-    note: str = Field(max_length=500)
-
-
-@router.post("/agent/limit-requests/{request_id}/decision")
-def decide_limit_request(
-    request_id: uuid.UUID, body: LimitDecision, c: App, ctx: Ctx, me: Me
-) -> dict[str, Any]:
-    authorize(me.role, Permission.ACT_ON_CUSTOMERS)
-    return limit_requests.do_decide_limit_request(
-        c.wallet, me.user, request_id, approve=body.approve, note=body.note, ctx=ctx
     )
 
 
