@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # SERIALIZABLE (and CockroachDB) abort contended transactions by design; 30 jittered
     # retries make an abort reaching the caller vanishingly rare under heavy contention.
     max_transaction_retries: int = Field(default=30, ge=0)
+    # A customer paying in a shop waits at most this long for the database; past it the
+    # payment fails as network_timeout (nothing charged, retry with the same key is safe).
+    payment_deadline_seconds: float = Field(default=10.0, gt=0, le=120)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     default_locale: Literal["en", "zh-CN"] = "en"

@@ -17,7 +17,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,8 +25,9 @@ from starlette.responses import Response
 from walletdesk.api.i18n import request_locale, translate
 from walletdesk.api.problems import problem
 from walletdesk.bootstrap import Container
-from walletdesk.db.transactions import writing
+from walletdesk.db.transactions import is_lock_timeout, is_retryable, writing
 from walletdesk.wallet import tables as t
+from walletdesk.wallet.failures import failure
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Keys are kept at least this long (Stripe keeps them 24 h).
@@ -35,6 +36,8 @@ MAX_KEY_LENGTH = 128
 # No request runs this long: the slowest outside call (SMTP, 10 s; the bank twin answers
 # or times out within seconds) and the 30 s SQLite busy timeout fit well inside it.
 ABANDONED_AFTER = timedelta(minutes=2)
+# What a client is told to wait when the database was too busy to take its key.
+BUSY_RETRY_AFTER_SECONDS = 2
 
 
 class IdempotencyMiddleware(BaseHTTPMiddleware):
@@ -62,8 +65,11 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         engine = container.engine
         c = t.idempotency_keys.c
         where = and_(c.principal == principal, c.key == key)
+        # A busy database answers "try again" within the time a payer waits, rather than
+        # holding the request for the whole busy timeout; nothing is claimed then.
+        wait = container.settings.payment_deadline_seconds
         try:
-            with writing(engine) as conn:
+            with writing(engine, wait_seconds=wait) as conn:
                 conn.execute(
                     delete(t.idempotency_keys).where(and_(where, c.created_at < now - RETENTION))
                 )
@@ -112,6 +118,18 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
                     media_type="application/json",
                     headers={"Idempotent-Replayed": "true"},
                 )
+        except DBAPIError as exc:
+            if not (is_retryable(exc) or is_lock_timeout(exc)):
+                raise
+            busy = problem(
+                503,
+                "network_timeout",
+                translate("title.network_timeout", locale, default="Not completed"),
+                translate("network_timeout", locale, default="Please try again."),
+                failure=failure("network_timeout").public(locale),
+            )
+            busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+            return busy
         try:
             response = await call_next(request)
         except Exception:

@@ -36,7 +36,11 @@ def walletdesk_problem(request: Request, exc: WalletdeskError) -> JSONResponse:
     else:
         detail = translate(exc.code, locale, default=exc.detail, **exc.params)
     title = translate(f"title.{exc.code}", locale, default=exc.code.replace("_", " "))
-    return problem(exc.http_status, exc.code, title, detail, **extra)
+    response = problem(exc.http_status, exc.code, title, detail, **extra)
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -22,6 +22,9 @@ from walletdesk.settings import Settings
 
 # Execution option that marks a connection as a writer (set by db.transactions).
 WRITE_OPTION = "walletdesk_write"
+# Execution option: at most this many milliseconds to wait for the write lock (SQLite's
+# busy timeout for this transaction only); unset means the configured busy timeout.
+WAIT_MS_OPTION = "walletdesk_wait_ms"
 
 
 def normalise_url(url: str) -> str:
@@ -86,9 +89,20 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
         # Writers (every unit of work, see db/transactions.py) begin IMMEDIATE: they take
         # the write lock up front, so no deadlock on lock upgrade and no lost update.
         # Readers begin DEFERRED: under WAL they neither wait for a writer nor block one.
-        if connection.get_execution_options().get(WRITE_OPTION, False):
+        options = connection.get_execution_options()
+        _set_busy_timeout(connection, options.get(WAIT_MS_OPTION))
+        if options.get(WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+    def _set_busy_timeout(connection: Any, wait_ms: int | None) -> None:
+        # A PRAGMA outlives the transaction on a pooled connection, so a shortened wait
+        # is put back by the next transaction that does not ask for one.
+        info = connection.connection.info
+        wanted = settings.sqlite_busy_timeout_ms if wait_ms is None else wait_ms
+        if info.get("busy_timeout_ms", settings.sqlite_busy_timeout_ms) != wanted:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wanted)}")
+            info["busy_timeout_ms"] = wanted
 
     return engine

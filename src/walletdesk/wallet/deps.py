@@ -30,5 +30,12 @@ class WalletDeps:
     # Ledger accounts known to exist, so the idempotent create is skipped afterwards.
     opened_accounts: set[uuid.UUID] = field(default_factory=set)
 
-    def transaction(self, work: Callable[[Connection], T]) -> T:
-        return run_transaction(self.engine, work, retries=self.settings.max_transaction_retries)
+    def transaction(
+        self, work: Callable[[Connection], T], *, deadline_seconds: float | None = None
+    ) -> T:
+        return run_transaction(
+            self.engine,
+            work,
+            retries=self.settings.max_transaction_retries,
+            deadline_seconds=deadline_seconds,
+        )

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from walletdesk.core.errors import Conflict, NotFound, ValidationError
+from walletdesk.core.errors import Conflict, NotFound, ValidationError, WalletdeskError
 from walletdesk.core.money import Currency, Money
+from walletdesk.db.transactions import TransactionTimedOut
 from walletdesk.identity import store as identity_store
 from walletdesk.identity.errors import VerificationRequired
 from walletdesk.identity.model import User, UserStatus
@@ -59,6 +60,23 @@ class OrderRefReused(Conflict):
 
 class PaymentNotCancelable(Conflict):
     code = "payment_not_cancelable"
+
+
+# What a client is told to wait before sending a timed-out payment again.
+RETRY_AFTER_SECONDS = 2
+
+
+class PaymentTimedOut(WalletdeskError):
+    """The database was too busy to take the payment or even record its failure in time.
+    Nothing was charged; the same request (same Idempotency-Key) can be sent again."""
+
+    code = "network_timeout"
+    http_status = 503
+
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+        self.failure = failure(self.code).public(locale)
+        self.retry_after_seconds = RETRY_AFTER_SECONDS
 
 
 class _Refused(Exception):
@@ -248,16 +266,25 @@ def do_pay(
         # Read back inside the transaction: no second checkout after the commit.
         return payment_public(_row(conn, payment_id), locale)
 
+    deadline = deps.settings.payment_deadline_seconds
     try:
-        return PayResult(deps.transaction(work))
-    except _Refused as refusal:
-        if refusal.code == "duplicate_payment":
+        return PayResult(deps.transaction(work, deadline_seconds=deadline))
+    except TransactionTimedOut:
+        # The database did not let the payment through in time; it rolled back whole.
+        refusal = _Refused("network_timeout", raw="deadline")
+    except _Refused as refused:
+        if refused.code == "duplicate_payment":
             with deps.engine.connect() as conn:
                 again = _row(conn, payment_id)
             if again.customer_id != customer.id:
                 raise NotFound("no such payment") from None
             return PayResult(payment_public(again, locale), duplicate=True)
-        _record_failure(deps, customer, payment_id, refusal, now)
+        refusal = refused
+    try:
+        _record_failure(deps, customer, payment_id, refusal, now, deadline_seconds=deadline)
+    except TransactionTimedOut:
+        # Not even the failure could be written: say so without changing anything.
+        raise PaymentTimedOut(locale) from None
     with deps.engine.connect() as conn:
         return PayResult(payment_public(_row(conn, payment_id), locale))
 
@@ -308,7 +335,13 @@ def _check_payable(
 
 
 def _record_failure(
-    deps: WalletDeps, customer: User, payment_id: uuid.UUID, refusal: _Refused, now: Any
+    deps: WalletDeps,
+    customer: User,
+    payment_id: uuid.UUID,
+    refusal: _Refused,
+    now: Any,
+    *,
+    deadline_seconds: float | None = None,
 ) -> None:
     """Store the failure where the customer, the diagnosis and the agent will find it."""
     # Read the balance before the write transaction: on SQLite a second connection
@@ -359,7 +392,7 @@ def _record_failure(
         )
         webhooks.enqueue(conn, merchant, "payment.failed", _webhook_payload(conn, payment_id), now)
 
-    deps.transaction(work)
+    deps.transaction(work, deadline_seconds=deadline_seconds)
 
 
 def _failure_facts(

@@ -94,8 +94,17 @@ def pay_intent(
     """
     result = payments.do_pay(c.wallet, me.user, payment_id, ctx.locale, token)
     body = {**result.payment, "duplicate": result.duplicate}
-    code = status.HTTP_200_OK if body["status"] == "succeeded" else status.HTTP_402_PAYMENT_REQUIRED
-    return JSONResponse(body, status_code=code)
+    if body["status"] == "succeeded":
+        return JSONResponse(body, status_code=status.HTTP_200_OK)
+    if (body["failure"] or {}).get("code") == "network_timeout":
+        # Worth sending again, so not an answer to keep: a 5xx is never stored under
+        # the Idempotency-Key, and the retry with the same key runs the payment again.
+        return JSONResponse(
+            body,
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(payments.RETRY_AFTER_SECONDS)},
+        )
+    return JSONResponse(body, status_code=status.HTTP_402_PAYMENT_REQUIRED)
 
 
 @router.get("/payments/{payment_id}")
