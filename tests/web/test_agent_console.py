@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 from browser_steps import log_in, shot
 from playwright.sync_api import Browser, Page, expect
 
@@ -383,3 +384,165 @@ def test_chinese_queue_and_ticket_view(zh_page: Page, live_server: Any) -> None:
     assert conversation is not None
     assert panel is not None
     assert panel["y"] > conversation["y"]
+
+
+# -- issue 5: limit requests under review, a lost card, the authenticator code ----------
+
+
+def reviewable_customer(container: Container, *, name: str) -> tuple[User, str]:
+    """A tier II customer with 2FA, a linked card and two limit requests left to a person.
+
+    Returns the customer and their authenticator secret. The enrolment spends the
+    previous 30 s step, so the current code is still unused for the agent.
+    """
+    from walletdesk.identity import changes, verification
+    from walletdesk.identity.model import KycTier, Principal, VerificationMethod
+    from walletdesk.wallet import limit_requests
+
+    customer = new_customer(container, name=name)
+    me = Principal(customer, None)
+    ctx = RequestContext(user_agent="browser-test set-up", country="CN")
+    changes.do_submit_kyc(
+        container.identity,
+        me,
+        requested=KycTier.II,
+        full_name="李雷",
+        id_type="cn_resident_id",
+        id_number="11010519491231002X",
+        selfie_provided=False,
+        ctx=ctx,
+    )
+    secret = verification.do_start_totp(container.identity, me).secret
+    earlier = pyotp.TOTP(secret).at(container.clock.now().timestamp() - 30)
+    verification.do_confirm_totp(container.identity, me, earlier, ctx)
+    customer = accounts.get_me(container.identity, customer.id)
+    me = Principal(customer, None)
+
+    def token() -> str:
+        return verification.do_verify(
+            container.identity,
+            me,
+            method=VerificationMethod.PASSWORD,
+            password=PASSWORD,
+            code=None,
+            ctx=ctx,
+        ).token
+
+    changes.do_add_card(
+        container.identity,
+        me,
+        number="4242424242424242",
+        expiry_month=12,
+        expiry_year=2031,
+        verification_token=token(),
+        ctx=ctx,
+    )
+    for window, amount in (("day", 2_000_000), ("month", 20_000_000)):
+        asked = limit_requests.do_request_limit(
+            container.wallet,
+            customer,
+            kind="permanent",
+            window=window,
+            amount=amount,
+            currency="CNY",
+            until=None,
+            reason="Buying a car",
+            verification_token=token(),
+            ctx=ctx,
+        )
+        assert asked["status"] == "needs_review", asked
+    return customer, secret
+
+
+def test_limit_requests_cards_and_the_authenticator_code_in_the_console(
+    page: Page, zh_page: Page, browser: Browser, live_server: Any
+) -> None:
+    container = services(live_server)
+    customer, secret = reviewable_customer(container, name="Review Customer")
+    ticket = open_ticket(container, customer, "Car deposit", "Please raise my daily limit.")
+    log_in(page, AGENT)
+    page.goto(f"/agent/tickets/{ticket['id']}")
+    c360 = page.get_by_test_id("customer-360")
+    expect(c360.get_by_test_id("limit-requests").locator("li[data-request-id]")).to_have_count(2)
+    expect(c360.get_by_test_id("cards")).to_contain_text("Ending 4242")
+
+    # Declining is low risk: it runs at once, no verification needed.
+    page.click("details.propose >> summary:has-text('Decline a limit request')")
+    form = page.locator("form[data-action-form=reject_limit_request]")
+    monthly = form.locator("option", has_text="Per month").get_attribute("value")
+    assert monthly is not None
+    form.locator("select[name=request_id]").select_option(monthly)
+    form.locator("textarea[name=reason]").fill("No proof of income yet")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok[role=status]")).to_have_text("Done.")
+    expect(page.locator("li[data-action=reject_limit_request]")).to_have_attribute(
+        "data-status", "executed"
+    )
+    expect(c360.get_by_test_id("limit-requests").locator("li[data-request-id]")).to_have_count(1)
+
+    # Verified with the code the customer reads from their authenticator app.
+    page.fill("#totp-code", pyotp.TOTP(secret).now())
+    page.click("form[data-verify=totp] button")
+    expect(page.locator(".flash.ok[role=status]")).to_contain_text("Identity verified")
+    expect(page.get_by_test_id("verification")).to_contain_text("authenticator code")
+
+    page.click("details.propose >> summary:has-text('Approve a limit request')")
+    form = page.locator("form[data-action-form=approve_limit_request]")
+    form.locator("textarea[name=reason]").fill("Payslip checked on the call")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok[role=status]")).to_contain_text("another person's approval")
+    page.click("details.propose >> summary:has-text('Remove a bank card')")
+    form = page.locator("form[data-action-form=remove_bank_card]")
+    expect(form.locator("select[name=card_id]")).to_contain_text("Ending 4242")
+    form.locator("textarea[name=reason]").fill("Card stolen with the wallet")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok[role=status]")).to_contain_text("another person's approval")
+    pending = [
+        page.locator(f"li[data-action={kind}]").get_attribute("data-action-id")
+        for kind in ("approve_limit_request", "remove_bank_card")
+    ]
+
+    supervisor = second_person(browser, live_server, SUPERVISOR)
+    try:
+        for action_id in pending:
+            supervisor.goto("/agent/approvals")
+            item = supervisor.locator(f'li[data-action-id="{action_id}"]')
+            item.locator("input[name=note]").fill("Checked")
+            item.locator("button:has-text('Approve and run')").click()
+            expect(supervisor.locator(".flash.ok")).to_have_text("Approved and executed.")
+    finally:
+        supervisor.context.close()
+
+    page.goto(f"/agent/tickets/{ticket['id']}")
+    expect(page.get_by_test_id("limits").locator("[data-window=day]")).to_contain_text("20,000.00")
+    expect(page.get_by_test_id("no-limit-requests")).to_be_visible()
+    expect(page.get_by_test_id("customer-360").get_by_test_id("cards")).to_have_count(0)
+    assert day_limit(container, customer) == "20000.00"
+
+    # The same console in Chinese: every new word is there, no bare key.
+    other, _ = reviewable_customer(container, name="王芳")
+    zh_ticket = open_ticket(container, other, "提额", "请帮我提高每日限额")
+    log_in(zh_page, AGENT)
+    zh_page.goto(f"/agent/tickets/{zh_ticket['id']}")
+    actions_box = zh_page.locator("#actions")
+    for words in ("批准提额申请", "拒绝提额申请", "解绑银行卡", "身份验证器验证码"):
+        expect(actions_box).to_contain_text(words)
+    expect(zh_page.get_by_test_id("customer-360")).to_contain_text("待人工审核的提额申请")
+    text = zh_page.locator("main").inner_text()
+    assert not re.search(r"\b(agent|admin|reports)\.[a-z_]+", text), text
+
+
+def test_the_customer_sees_a_request_under_review_and_what_happens_next(
+    page: Page, zh_page: Page, live_server: Any
+) -> None:
+    container = services(live_server)
+    for tab, name, status, next_step in (
+        (page, "Waiting Customer", "Under review", "a person in walletdesk"),
+        (zh_page, "等待客户", "审核中", "客服人员会审核"),
+    ):
+        customer, secret = reviewable_customer(container, name=name)
+        log_in(tab, str(customer.phone), PASSWORD, code=pyotp.TOTP(secret).now())
+        tab.goto("/wallet/limits")
+        waiting = tab.locator("li[data-request-id]").first
+        expect(waiting).to_contain_text(status)
+        expect(waiting.get_by_test_id("review-next")).to_contain_text(next_step)

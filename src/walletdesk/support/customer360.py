@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, select
 from walletdesk.core.errors import NotFound
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
+from walletdesk.identity.changes import list_cards
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, Role, authorize
 from walletdesk.support import actions
@@ -24,9 +25,10 @@ from walletdesk.support import actions_tables as at
 from walletdesk.support.tickets import tables as ticket_tables
 from walletdesk.support.tickets.rules import DONE_STATES
 from walletdesk.wallet import tables as wallet_tables
+from walletdesk.wallet.customer_views import list_my_limit_requests
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.diagnosis import diagnose
-from walletdesk.wallet.limit_requests import get_limits
+from walletdesk.wallet.limit_requests import NEEDS_REVIEW, get_limits
 from walletdesk.wallet.payments import payment_public, seen_at
 from walletdesk.wallet.refunds import refund_public
 
@@ -101,6 +103,14 @@ def get_customer_360(
             if verified is not None:
                 body["verification"] = actions.verification_public(verified, now)
     body["limits"] = get_limits(deps, customer, currency)
+    # What the agent can act on: requests the automatic rules left to a person, and
+    # the linked cards (last four digits and bank only; the vault keeps the number).
+    body["limit_requests_under_review"] = [
+        r
+        for r in list_my_limit_requests(deps, customer.id, ctx.locale)
+        if r["status"] == NEEDS_REVIEW
+    ]
+    body["cards"] = list_cards(deps.identity, customer.id)
 
     def audit(conn: Connection) -> None:
         deps.identity.audit(

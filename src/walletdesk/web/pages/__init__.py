@@ -8,6 +8,7 @@ from walletdesk.web.pages import (
     admin,
     admin_contacts,
     agent,
+    agent_actions,
     auth,
     customer,
     merchant,
@@ -17,4 +18,4 @@ from walletdesk.web.pages import (
 
 ROUTERS: list[APIRouter] = [public.router, auth.router, customer.router, merchant.router]
 # The agent console, the staff reports and the admin pages.
-ROUTERS += [agent.router, reports.router, admin.router, admin_contacts.router]
+ROUTERS += [agent.router, agent_actions.router, reports.router, admin.router, admin_contacts.router]

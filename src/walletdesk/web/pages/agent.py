@@ -1,4 +1,4 @@
-"""The agent console: the queue, one ticket with the customer 360, actions, approvals.
+"""The agent console: the queue and one ticket with the customer 360 (actions: agent_actions.py).
 
 Every handler calls the services the API calls (tickets, macros, merge, search,
 actions, customer 360); nothing here decides who may do what. A refusal is shown
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.identity.roles import Permission
-from walletdesk.support import actions, reports
+from walletdesk.support import reports
 from walletdesk.support.customer360 import get_customer_360
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets import macros, merge, search, service
@@ -249,12 +249,14 @@ def ticket(p: StaffPage, ticket_id: uuid.UUID, macro: str = "") -> Response:
     return ticket_page(p, ticket_id, macro_id=macro)
 
 
-def _done(p: Page, ticket_id: uuid.UUID, notice: str, anchor: str = "") -> Response:
+def back_to_ticket(p: Page, ticket_id: uuid.UUID, notice: str, anchor: str = "") -> Response:
     # The fragment goes last, after the notice's query string.
     return redirect(p, f"/agent/tickets/{ticket_id}?notice={notice}{anchor}")
 
 
-def _refused(p: Page, ticket_id: uuid.UUID, exc: WalletdeskError, draft: str = "") -> Response:
+def refused_on_ticket(
+    p: Page, ticket_id: uuid.UUID, exc: WalletdeskError, draft: str = ""
+) -> Response:
     return ticket_page(p, ticket_id, error=error_text(p, exc), status=exc.http_status, draft=draft)
 
 
@@ -267,8 +269,8 @@ def reply(
     try:
         service.do_agent_reply(_deps(p), p.me.user, ticket_id, body.strip())
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc, draft=body)
-    return _done(p, ticket_id, "notice.agent_replied", "#conversation")
+        return refused_on_ticket(p, ticket_id, exc, draft=body)
+    return back_to_ticket(p, ticket_id, "notice.agent_replied", "#conversation")
 
 
 @router.post("/agent/tickets/{ticket_id}/note", response_class=HTMLResponse)
@@ -280,8 +282,8 @@ def note(
     try:
         service.do_agent_reply(_deps(p), p.me.user, ticket_id, body.strip(), internal=True)
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_noted", "#conversation")
+        return refused_on_ticket(p, ticket_id, exc)
+    return back_to_ticket(p, ticket_id, "notice.agent_noted", "#conversation")
 
 
 @router.post("/agent/tickets/{ticket_id}/macro", response_class=HTMLResponse)
@@ -291,8 +293,8 @@ def apply_macro(
     try:
         macros.do_apply_macro(_deps(p), p.me.user, ticket_id, macro_id)
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_macro_applied", "#conversation")
+        return refused_on_ticket(p, ticket_id, exc)
+    return back_to_ticket(p, ticket_id, "notice.agent_macro_applied", "#conversation")
 
 
 @router.post("/agent/tickets/{ticket_id}/status", response_class=HTMLResponse)
@@ -302,8 +304,8 @@ def change_status(
     try:
         service.do_change_status(_deps(p), p.me.user, ticket_id, status)
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_status_changed")
+        return refused_on_ticket(p, ticket_id, exc)
+    return back_to_ticket(p, ticket_id, "notice.agent_status_changed")
 
 
 @router.post("/agent/tickets/{ticket_id}/assign", response_class=HTMLResponse)
@@ -311,8 +313,8 @@ def assign_to_me(p: StaffPost, ticket_id: uuid.UUID) -> Response:
     try:
         service.do_assign(_deps(p), p.me.user, ticket_id, None)
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_assigned")
+        return refused_on_ticket(p, ticket_id, exc)
+    return back_to_ticket(p, ticket_id, "notice.agent_assigned")
 
 
 @router.post("/agent/tickets/{ticket_id}/merge", response_class=HTMLResponse)
@@ -320,161 +322,5 @@ def merge_into(p: StaffPost, ticket_id: uuid.UUID, into: Annotated[uuid.UUID, Fo
     try:
         merge.do_merge(_deps(p), p.me.user, ticket_id, into)
     except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, into, "notice.agent_merged")
-
-
-# -- identity verification and actions ------------------------------------------------------
-
-
-@router.post("/agent/tickets/{ticket_id}/verification", response_class=HTMLResponse)
-def start_verification(
-    p: StaffPost,
-    ticket_id: uuid.UUID,
-    method: Annotated[str, Form(max_length=16)],
-    note: Annotated[str, Form(max_length=actions.MAX_TEXT)] = "",
-) -> Response:
-    try:
-        started = actions.do_start_verification(
-            p.container.wallet, p.me.user, ticket_id, method=method, note=note, ctx=p.ctx()
-        )
-    except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    notice = "notice.agent_verified" if started["fresh"] else "notice.agent_code_sent"
-    return _done(p, ticket_id, notice, "#verify")
-
-
-@router.post("/agent/tickets/{ticket_id}/verification/confirm", response_class=HTMLResponse)
-def confirm_verification(
-    p: StaffPost, ticket_id: uuid.UUID, code: Annotated[str, Form(max_length=16)]
-) -> Response:
-    try:
-        actions.do_confirm_verification(
-            p.container.wallet, p.me.user, ticket_id, code=code.strip(), ctx=p.ctx()
-        )
-    except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_verified", "#verify")
-
-
-def action_params(
-    p: Page,
-    action: str,
-    *,
-    payment_id: str,
-    amount: str,
-    refund_reason: str,
-    route: str,
-    window: str,
-    days: int,
-    contact: str = "",
-) -> dict[str, Any]:
-    """The form's fields as the action's parameters (the service checks every one)."""
-    if action == actions.ActionKind.CHANGE_PHONE.value:
-        return {"phone": contact}
-    if action == actions.ActionKind.CHANGE_EMAIL.value:
-        return {"email": contact}
-    if action == actions.ActionKind.REFUND.value:
-        return {
-            "payment_id": payment_id,
-            "amount": amount.strip() or None,
-            "reason": refund_reason,
-            "route": route,
-        }
-    if action == actions.ActionKind.RAISE_LIMIT.value:
-        until = p.container.clock.now() + timedelta(days=days if days in RAISE_DAYS else 1)
-        return {
-            "currency": "CNY",
-            "window": window,
-            "amount": amount.strip(),
-            "until": until.isoformat(),
-        }
-    return {}
-
-
-@router.post("/agent/tickets/{ticket_id}/actions", response_class=HTMLResponse)
-def propose(
-    p: StaffPost,
-    ticket_id: uuid.UUID,
-    customer_id: Annotated[uuid.UUID, Form()],
-    action: Annotated[str, Form(max_length=32)],
-    reason: Annotated[str, Form(max_length=actions.MAX_TEXT)],
-    idempotency_key: Annotated[str, Form(max_length=actions.MAX_KEY)],
-    payment_id: Annotated[str, Form(max_length=40)] = "",
-    amount: Annotated[str, Form(max_length=24)] = "",
-    refund_reason: Annotated[str, Form(max_length=40)] = "",
-    route: Annotated[str, Form(max_length=16)] = "",
-    window: Annotated[str, Form(max_length=16)] = "",
-    days: Annotated[int, Form()] = 7,
-    contact: Annotated[str, Form(max_length=254)] = "",
-) -> Response:
-    params = action_params(
-        p,
-        action,
-        payment_id=payment_id,
-        amount=amount,
-        refund_reason=refund_reason,
-        route=route,
-        window=window,
-        days=days,
-        contact=contact,
-    )
-    try:
-        actions.do_propose_action(
-            p.container.wallet,
-            p.me.user,
-            customer_id,
-            action,
-            ticket_id=ticket_id,
-            params=params,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            ctx=p.ctx(),
-        )
-    except WalletdeskError as exc:
-        return _refused(p, ticket_id, exc)
-    return _done(p, ticket_id, "notice.agent_action_proposed", "#actions")
-
-
-# -- approvals ----------------------------------------------------------------------------------
-
-
-def approvals_page(p: Page, *, error: str | None = None, status: int = 200) -> Response:
-    me = p.me.user
-    pending = reports.list_pending_approvals(p.container.engine, me)
-    return render(
-        p,
-        "agent/approvals.html",
-        status=status,
-        error=error,
-        pending=pending,
-        can_approve=p.can(Permission.APPROVE_ACTIONS),
-        me_id=str(me.id),
-    )
-
-
-@router.get("/agent/approvals", response_class=HTMLResponse)
-def approvals(p: StaffPage) -> Response:
-    return approvals_page(p)
-
-
-@router.post("/agent/approvals/{action_id}/{decision}", response_class=HTMLResponse)
-def decide(
-    p: StaffPost,
-    action_id: uuid.UUID,
-    decision: str,
-    note: Annotated[str, Form(max_length=actions.MAX_TEXT)] = "",
-) -> Response:
-    decide_with = {
-        "approve": actions.do_approve_action,
-        "reject": actions.do_reject_action,
-    }.get(decision)
-    if decide_with is None:
-        return approvals_page(p, error=p.t("agent.unknown_decision"), status=404)
-    try:
-        decided = decide_with(
-            p.container.wallet, p.me.user, action_id, note=note.strip() or None, ctx=p.ctx()
-        )
-    except WalletdeskError as exc:
-        return approvals_page(p, error=error_text(p, exc), status=exc.http_status)
-    return redirect(p, "/agent/approvals", notice=f"notice.agent_action_{decided['status']}")
+        return refused_on_ticket(p, ticket_id, exc)
+    return back_to_ticket(p, into, "notice.agent_merged")
