@@ -106,6 +106,8 @@ def test_a_lost_card_is_unlinked_after_a_second_persons_approval(
         "linked": False,
     }
     assert card_ids(me) == [kept]
+    seen = agent.get(f"/api/v1/agent/customers/{me.user['id']}", params={"ticket_id": ticket_id})
+    assert [c["id"] for c in seen.json()["cards"]] == [kept]
     # No money moves through it any more: the customer's own top-up is refused.
     refused = top_up(me, "10.00", lost, key="after-removal")
     assert refused.status_code == 404, refused.json()

@@ -132,6 +132,13 @@ def test_a_second_person_approves_a_request_under_review_and_it_is_granted_as_us
     assert limit_of(me, "transaction") == "5000.00"
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
+    seen = agent.get(f"/api/v1/agent/customers/{me.user['id']}", params={"ticket_id": ticket_id})
+    (waiting,) = seen.json()["limit_requests_under_review"]
+    assert (waiting["id"], waiting["status"], waiting["amount"]) == (
+        request_id,
+        "needs_review",
+        "8000.00",
+    )
 
     proposed = propose(agent, me, "approve_limit_request", ticket_id, "k1", request_id=request_id)
     assert proposed.status_code == 201, proposed.json()
@@ -165,6 +172,8 @@ def test_a_second_person_approves_a_request_under_review_and_it_is_granted_as_us
     }
     assert body["result"]["limit_request"]["status"] == "approved"
     assert limit_of(me, "transaction") == "8000.00"
+    seen = agent.get(f"/api/v1/agent/customers/{me.user['id']}", params={"ticket_id": ticket_id})
+    assert seen.json()["limit_requests_under_review"] == []
 
     row = request_row(container, request_id)
     assert row.status == "approved"
