@@ -89,7 +89,10 @@ def database_settings(
     """Settings pointing at an empty database of the parametrised backend."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'walletdesk.db'}")
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'walletdesk.db'}",
+            audit_anchor_file=str(tmp_path / "audit-anchors.jsonl"),
+        )
         engine = make_engine(settings)
         metadata.create_all(engine)
         engine.dispose()
@@ -100,7 +103,11 @@ def database_settings(
         pytest.skip(postgres_server.reason)
     _truncate_all(postgres_server.url)
     isolation = "SERIALIZABLE" if backend == "postgres-serializable" else "READ COMMITTED"
-    yield Settings(database_url=postgres_server.url, isolation_level=isolation)
+    yield Settings(
+        database_url=postgres_server.url,
+        isolation_level=isolation,
+        audit_anchor_file=str(tmp_path / "audit-anchors.jsonl"),
+    )
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Time-driven work nobody asks for: holds that expire, intents that time out, webhooks to
 deliver, SLA targets that breach, and now and then a full check of the ledger's
-invariants. One pass is idempotent; the embedded server runs it in a thread,
+invariants and a copy of the audit chain's head to the anchor file. One pass is idempotent; the embedded server runs it in a thread,
 ``walletdesk worker`` in production.
 """
 
@@ -10,7 +10,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from walletdesk.audit.anchors import append_anchor
 from walletdesk.bootstrap import Container
 from walletdesk.support.tickets.service import TicketDeps, detect_breaches
 from walletdesk.wallet.payments import expire_due
@@ -26,6 +28,8 @@ class Pass:
     sla_breaches: int
     # None when this pass did not check the ledger (it does so once per interval).
     ledger_problems: int | None = None
+    # The seq this pass anchored; None when it wrote no anchor.
+    audit_anchor_seq: int | None = None
 
 
 class Housekeeper:
@@ -34,6 +38,7 @@ class Housekeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_ledger_check = 0.0  # monotonic seconds; the first pass checks
+        self._next_audit_anchor = 0.0
 
     def run_once(self) -> Pass:
         c = self.container
@@ -43,6 +48,7 @@ class Housekeeper:
             webhooks_sent=c.webhooks.run_once(),
             sla_breaches=len(detect_breaches(TicketDeps.of(c.engine, c.clock))),
             ledger_problems=self.check_ledger_when_due(),
+            audit_anchor_seq=self.anchor_audit_when_due(),
         )
 
     def check_ledger_when_due(self) -> int | None:
@@ -61,6 +67,20 @@ class Housekeeper:
         for problem in problems:
             log.error("ledger invariant broken: %s", problem)
         return len(problems)
+
+    def anchor_audit_when_due(self) -> int | None:
+        """Copy the audit chain's head to the anchor file once per interval, if it moved
+        (see :mod:`walletdesk.audit.anchors`)."""
+        settings = self.container.settings
+        interval = settings.audit_anchor_interval_seconds
+        now = time.monotonic()
+        if interval <= 0 or not settings.audit_anchor_file or now < self._next_audit_anchor:
+            return None
+        self._next_audit_anchor = now + interval
+        anchor = append_anchor(
+            self.container.engine, Path(settings.audit_anchor_file), self.container.clock.now()
+        )
+        return None if anchor is None else anchor.seq
 
     def start(self, interval_seconds: float = 5.0) -> None:
         """Run passes in a daemon thread until :meth:`stop`."""

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # How often housekeeping recomputes the whole ledger against its invariants (0: never).
     # A full scan: hourly is cheap below tens of millions of entries.
     ledger_check_interval_seconds: int = Field(default=3_600, ge=0)
+    # Housekeeping copies the audit chain's head to this file (JSON lines) when it has
+    # moved, at most once per interval; `walletdesk audit verify` checks the log against
+    # it. Ship the file off the host. Empty path or interval 0: no anchors.
+    audit_anchor_file: str = "var/audit-anchors.jsonl"
+    audit_anchor_interval_seconds: int = Field(default=300, ge=0)
     # Signs the web pages' CSRF tokens. Unset, each process draws a random one: forms
     # then survive only as long as the process, which is right for one dev server;
     # several processes behind a balancer must share a set value.

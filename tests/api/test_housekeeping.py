@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from api_world import sign_up
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from wallet_world import available, open_shop, top_up
 
+from walletdesk.audit.anchors import check_anchors
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.housekeeping import Housekeeper
@@ -77,3 +79,19 @@ def test_a_broken_ledger_row_is_found_by_the_scheduled_check_and_logged(
 def test_the_check_can_be_turned_off(container: Container) -> None:
     container.settings.ledger_check_interval_seconds = 0
     assert Housekeeper(container).run_once().ledger_problems is None
+
+
+def test_a_pass_anchors_the_audit_head_once_per_interval(
+    client: TestClient, container: Container
+) -> None:
+    sign_up(client)  # signing up writes audit records
+    keeper = Housekeeper(container)
+    anchored = keeper.run_once().audit_anchor_seq
+    assert anchored is not None
+    assert anchored > 0
+    anchors = Path(container.settings.audit_anchor_file)
+    assert check_anchors(container.engine, anchors) == (1, [])
+    sign_up(client, phone="+8613900139000")
+    # Within the interval nothing more is written, even though the head moved.
+    assert keeper.run_once().audit_anchor_seq is None
+    assert len(anchors.read_text().splitlines()) == 1

@@ -20,6 +20,7 @@ from .audit_world import tampering, write_chain
 def point_cli_at(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     monkeypatch.setenv("WALLETDESK_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("WALLETDESK_ISOLATION_LEVEL", settings.isolation_level)
+    monkeypatch.setenv("WALLETDESK_AUDIT_ANCHOR_FILE", settings.audit_anchor_file)
 
 
 def test_verify_exits_0_on_an_intact_chain(

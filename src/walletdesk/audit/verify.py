@@ -48,8 +48,8 @@ def verify_chain(
     for the next run.
 
     The hash is unkeyed: someone who can write to the database can rebuild the
-    whole chain and head. To catch that, keep the report's head hash somewhere
-    they cannot write and compare later reports with it.
+    whole chain and head. :mod:`walletdesk.audit.anchors` catches that with copies
+    of earlier heads kept outside the database.
     """
     if chunk_size < 1 or max_problems < 1:
         raise ValueError("chunk_size and max_problems must be positive")
