@@ -51,13 +51,12 @@ from walletdesk.wallet.refund_rules import (
     RefundNotRetryable,
     RefundWindowClosed,
 )
+from walletdesk.wallet.refund_views import get_refund, list_refunds_for_payment
 from walletdesk.wallet.refunds import (
     do_approve_refund,
     do_reject_refund,
     do_request_refund,
     do_retry_refund,
-    get_refund,
-    list_refunds_for_payment,
 )
 
 BACKENDS = ["sqlite", "postgres"]

@@ -32,7 +32,7 @@ from walletdesk.support.tickets.service import TicketDeps, do_create_ticket, do_
 from walletdesk.support.triage import classify, fold
 from walletdesk.wallet import tables as wallet_tables
 from walletdesk.wallet.diagnosis import diagnose
-from walletdesk.wallet.refunds import refund_public
+from walletdesk.wallet.refund_views import refund_public
 
 # Search scores are comparable only within one backend (SQLite FTS5 BM25 vs PostgreSQL
 # ts_rank), so each has its thresholds: (strong, weak). A strong hit answers on its own;

@@ -18,7 +18,7 @@ from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.core.money import Currency, Money
 from walletdesk.identity.model import User
-from walletdesk.wallet import history, payments, refunds
+from walletdesk.wallet import history, payments, refund_views
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import user_wallets
 from walletdesk.wallet.deps import WalletDeps
@@ -138,7 +138,7 @@ def get_payment_detail(
         "payment": payments.payment_public(seen, locale),
         "merchant_name": merchant.name,
         "diagnosis": diagnose(seen, attempt.detail if attempt else None, locale),
-        "refunds": [refunds.refund_public(r, locale) for r in refund_rows],
+        "refunds": [refund_views.refund_public(r, locale) for r in refund_rows],
         "refundable": Money(remaining, unit).to_decimal_string()
         if seen.status == payments.PaymentStatus.SUCCEEDED.value and remaining > 0
         else None,
@@ -222,7 +222,7 @@ def limit_request_public(row: Any, locale: str) -> dict[str, Any]:
 
 def _refund_with_names(row: Any, locale: str) -> dict[str, Any]:
     return {
-        **refunds.refund_public(row, locale),
+        **refund_views.refund_public(row, locale),
         "merchant_name": row.merchant_name,
         "payment_description": row.payment_description,
     }

@@ -13,7 +13,7 @@ from sqlalchemy import case, select
 from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import tables as identity_tables
-from walletdesk.wallet import payments, refund_rules, refunds
+from walletdesk.wallet import payments, refund_rules, refund_views
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.merchants import Merchant
@@ -82,7 +82,7 @@ def list_refund_requests(
         rows = conn.execute(query.order_by(waiting, r.c.seq.desc()).limit(limit)).all()
     return [
         {
-            **refunds.refund_public(row, locale),
+            **refund_views.refund_public(row, locale),
             "order_ref": row.order_ref,
             "payment_description": row.payment_description,
             "customer_name": row.customer_name,

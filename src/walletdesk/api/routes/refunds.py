@@ -19,7 +19,7 @@ from walletdesk.core.errors import ValidationError
 from walletdesk.core.money import Money
 from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import User
-from walletdesk.wallet import refunds
+from walletdesk.wallet import refund_views, refunds
 from walletdesk.wallet.merchants import API_KEY_PREFIX, Merchant, authenticate_merchant
 
 router = APIRouter(prefix="/api/v1", tags=["refunds"])
@@ -108,7 +108,7 @@ def list_refunds(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=32)] = None,
 ) -> dict[str, Any]:
-    return refunds.list_refunds_for_payment(
+    return refund_views.list_refunds_for_payment(
         c.wallet,
         payment_id,
         actor=who.user,
@@ -121,7 +121,7 @@ def list_refunds(
 
 @router.get("/refunds/{refund_id}")
 def get_refund(refund_id: uuid.UUID, c: App, ctx: Ctx, who: Who) -> dict[str, Any]:
-    return refunds.get_refund(
+    return refund_views.get_refund(
         c.wallet, refund_id, actor=who.user, merchant=who.merchant, locale=ctx.locale
     )
 
