@@ -9,7 +9,10 @@ and queries are expanded with the help centre's synonyms.
   ``tickets.seq``; the ticket number and subject) and ``ticket_messages_search``
   (rowid = ``ticket_messages.seq``; the body), ranked with ``bm25()``.
 * PostgreSQL: a ``search_vector tsvector`` column with a GIN index on ``tickets`` and
-  on ``ticket_messages``, ranked with ``ts_rank_cd``.
+  on ``ticket_messages``, ranked with ``ts_rank`` (not ``ts_rank_cd``: its cover
+  density costs 5-10x more per row for a query of several words or synonyms, and
+  ranking was most of a search's time; see bench/RESULTS.md, "Issue 5: ticket search
+  on PostgreSQL").
 
 Neither is declared in the tables' metadata (Alembic's env.py ignores them): they
 are made on first use by :func:`ensure_search_index_in`, which also indexes every
@@ -18,6 +21,10 @@ existed is searchable without a separate step. After that, :func:`index_ticket` 
 :func:`index_message` keep the index in step, inside the transaction that writes
 the ticket or the message. Messages are never edited; a merge moves them to another
 ticket without changing their rows' ``seq``, so their index entries stay right.
+
+A search does not look the index up in the catalogue first: it reads it, and only when
+that fails (a fresh database, or one upgraded from before the index existed) builds it
+and searches again.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, String, Uuid, select, text
+from sqlalchemy import Connection, Engine, Float, Integer, String, Uuid, and_, select, text
+from sqlalchemy.exc import DBAPIError
 
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
@@ -57,6 +65,11 @@ SUBJECT_WEIGHT = 2.0
 # ticket is still found by the words that set it apart.
 WINDOW = 500
 POOL = 100
+# The "any word or synonym" subject window looks at the newest SUBJECT_SPAN tickets only.
+# Subjects are short, so few of them hold any one word: finding the newest WINDOW that do
+# read ~12,000 tickets (of 20,000) on the bench desk, most of a fallback search's time.
+# 2,000 tickets reach about four times further back than the message window does.
+SUBJECT_SPAN = 2_000
 _BACKFILL_BATCH = 2000
 
 
@@ -244,17 +257,25 @@ def _tsquery(terms: Sequence[QueryTerm], joiner: str) -> str:
     return f" {joiner} ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in terms)
 
 
+def _span(column: str, kind: str, every_word: bool) -> str:
+    """The condition keeping the any-word subject window to the newest tickets."""
+    if kind != "subject" or every_word:
+        return ""
+    return f" AND {column} > (SELECT max(seq) FROM tickets) - :subject_span"
+
+
 def _sqlite_part(kind: str, match: str, every_word: bool) -> str:
     fts, table = (
         (SUBJECTS_FTS, "tickets") if kind == "subject" else (MESSAGES_FTS, "ticket_messages")
     )
     ticket, seq = ("x.id", "NULL") if kind == "subject" else ("x.ticket_id", "x.seq")
+    span = _span("rowid", kind, every_word)
     return (
         f"SELECT '{kind}' AS kind, {int(every_word)} AS every_word, {ticket} AS ticket_id, "
         f"{seq} AS message_seq, w.score AS score FROM ("
         f"SELECT rowid, score FROM (SELECT rowid, -bm25({fts}) AS score FROM {fts} "
-        f"WHERE {fts} MATCH {match} ORDER BY rowid DESC LIMIT :window) "
-        f"ORDER BY score DESC LIMIT :pool) AS w JOIN {table} AS x ON x.seq = w.rowid"
+        f"WHERE {fts} MATCH {match}{span} ORDER BY rowid DESC LIMIT :window) "
+        f"ORDER BY score DESC, rowid DESC LIMIT :pool) AS w JOIN {table} AS x ON x.seq = w.rowid"
     )
 
 
@@ -263,13 +284,16 @@ def _postgres_part(kind: str, match: str, every_word: bool) -> str:
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
     # Scored against the any-word query whichever window a row came from, so scores
     # compare; newest first by the primary key, which PostgreSQL walks backwards for a
-    # common word instead of reading every match.
+    # common word instead of reading every match. ts_rank, normalised by the log of the
+    # entry's length as before: term frequency with diminishing returns, no proximity.
+    # Equal scores (the same sentence in many tickets) keep the newest in the pool.
     return (
         f"(SELECT '{kind}' AS kind, {int(every_word)} AS every_word, w.{ticket} AS ticket_id, "
-        f"w.message_seq, ts_rank_cd(w.search_vector, CAST(:any AS tsquery), 1) AS score "
-        f"FROM (SELECT {ticket}, {seq} AS message_seq, search_vector FROM {table} "
-        f"WHERE search_vector @@ CAST({match} AS tsquery) ORDER BY seq DESC LIMIT :window) AS w "
-        f"ORDER BY score DESC LIMIT :pool)"
+        f"w.message_seq, ts_rank(w.search_vector, CAST(:any AS tsquery), 1) AS score "
+        f"FROM (SELECT {ticket}, {seq} AS message_seq, seq, search_vector FROM {table} "
+        f"WHERE search_vector @@ CAST({match} AS tsquery){_span('seq', kind, every_word)} "
+        f"ORDER BY seq DESC LIMIT :window) AS w "
+        f"ORDER BY score DESC, w.seq DESC LIMIT :pool)"
     )
 
 
@@ -288,6 +312,7 @@ def _candidates(
         "every": render(own, "AND" if sqlite else "&"),
         "window": WINDOW,
         "pool": POOL,
+        "subject_span": SUBJECT_SPAN,
     }
     rows: list[Any] = []
     if own:
@@ -323,7 +348,12 @@ def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHi
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
-    terms = query_terms(query)
+    return _search(conn, query, query_terms(query), limit)
+
+
+def _search(
+    conn: Connection, query: str, terms: Sequence[QueryTerm], limit: int
+) -> list[TicketHit]:
     if not terms:
         return []
     own = own_terms(query, terms)
@@ -358,46 +388,62 @@ def search_tickets(
     Builds the index first if this database has none yet (a fresh or upgraded one).
     """
     authorize(agent.role, Permission.READ_CUSTOMERS)
-    with deps.engine.connect() as conn:
-        ready = index_exists(conn)
-    if not ready:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
+    try:
+        return _found(deps.engine, query, limit)
+    except DBAPIError:
+        # Read without a catalogue lookup first (that lookup was a tenth of a search on
+        # PostgreSQL): a database without the index fails here, once.
+        with deps.engine.connect() as conn:
+            if index_exists(conn):
+                raise
         run_transaction(deps.engine, ensure_search_index_in)
-    with deps.engine.connect() as conn:
-        hits = search_in(conn, query, limit=limit)
+        return _found(deps.engine, query, limit)
+
+
+def _found(engine: Engine, query: str, limit: int) -> list[dict[str, Any]]:
+    """The search and what the page shows of each hit: two statements on one connection."""
+    terms = query_terms(query)
+    with engine.connect() as conn:
+        hits = _search(conn, query, terms, limit)
         if not hits:
             return []
-        tickets = {
+        messages = t.ticket_messages
+        seqs = [hit.message_seq for hit in hits if hit.message_seq is not None]
+        # Each hit's ticket with its best-matching message, if any, in one query.
+        rows = {
             row.id: row
             for row in conn.execute(
-                select(t.tickets).where(t.tickets.c.id.in_([hit.ticket_id for hit in hits]))
-            )
-        }
-        seqs = [hit.message_seq for hit in hits if hit.message_seq is not None]
-        messages = {
-            row.seq: row
-            for row in conn.execute(
                 select(
-                    t.ticket_messages.c.seq,
-                    t.ticket_messages.c.id,
-                    t.ticket_messages.c.kind,
-                    t.ticket_messages.c.body,
-                ).where(t.ticket_messages.c.seq.in_(seqs))
+                    t.tickets,
+                    messages.c.id.label("message_id"),
+                    messages.c.kind.label("message_kind"),
+                    messages.c.body.label("message_body"),
+                )
+                .select_from(
+                    t.tickets.outerjoin(
+                        messages,
+                        and_(messages.c.ticket_id == t.tickets.c.id, messages.c.seq.in_(seqs)),
+                    )
+                )
+                .where(t.tickets.c.id.in_([hit.ticket_id for hit in hits]))
             )
         }
-    terms = query_terms(query)
     items: list[dict[str, Any]] = []
     for hit in hits:
-        ticket = tickets[hit.ticket_id]
-        message = messages.get(hit.message_seq) if hit.message_seq is not None else None
+        row = rows[hit.ticket_id]
+        # A message moved to another ticket since the search matched it: show the subject.
+        matched = row.message_id is not None and hit.message_seq is not None
         items.append(
             {
-                **staff_summary(ticket),
+                **staff_summary(row),
                 "score": round(hit.score, 6),
                 "every_word": hit.every_word,
                 "matched_message": (
-                    {"id": str(message.id), "kind": message.kind} if message is not None else None
+                    {"id": str(row.message_id), "kind": row.message_kind} if matched else None
                 ),
-                "snippet": make_snippet(message.body if message else ticket.subject, terms),
+                "snippet": make_snippet(row.message_body if matched else row.subject, terms),
             }
         )
     return items
