@@ -357,6 +357,10 @@ def test_reports_draw_svg_charts_from_the_demo(page: Page, live_server: Any) -> 
     failures = page.locator("section:has(h2:text('Payment failures by reason'))")
     expect(failures.locator("svg")).to_contain_text(top_failure)
     expect(failures.locator("details table")).to_contain_text(top_failure)
+    bot = report.assistant
+    expect(page.get_by_test_id("assistant-counts")).to_contain_text(
+        f"{bot.conversations} conversations: {bot.resolved} resolved"
+    )
     shot(page, "reports")
 
 

@@ -46,6 +46,30 @@ def test_the_assistant_answers_with_sources_and_hands_over_to_a_person(page: Pag
     expect(page.locator("ol.chat")).to_contain_text("talk to a human agent")
 
 
+def test_an_answer_that_did_not_help_leads_to_a_person_with_the_conversation(
+    page: Page, live_server
+) -> None:
+    sign_up(page, name="Unhelped")
+    page.goto("/me/help")
+    page.fill("#assistant-text", "How long does a refund take?")
+    page.click("form[action='/me/help/assistant'] button[type=submit]")
+    feedback = page.get_by_test_id("assistant-feedback")
+    feedback.get_by_role("button", name="No, I still need help").click()
+    expect(page.get_by_test_id("assistant-sorry")).to_contain_text("Sorry that did not help")
+    page.get_by_test_id("ask-person").click()
+    page.get_by_test_id("handoff-ticket").click()
+    # The person sees what was asked before: nobody has to repeat themselves.
+    expect(page.locator("ol.chat")).to_contain_text("How long does a refund take?")
+
+    page.goto("/me/help")
+    page.fill("#assistant-text", "How do I top up?")
+    page.click("form[action='/me/help/assistant'] button[type=submit]")
+    page.get_by_test_id("assistant-feedback").get_by_role("button", name="Yes, thanks").click()
+    expect(page.locator(".flash.ok")).to_have_text(
+        "Thanks for telling us. It helps us improve the answers."
+    )
+
+
 def test_a_ticket_conversation_with_a_reply_and_a_rating_once_solved(
     page: Page, live_server
 ) -> None:

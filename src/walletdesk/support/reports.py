@@ -34,6 +34,7 @@ from walletdesk.identity.model import User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.support import actions_tables as at
 from walletdesk.support.actions import ActionStatus, action_public
+from walletdesk.support.assistant_feedback import Resolution, resolution
 from walletdesk.support.tickets import tables as ticket_tables
 from walletdesk.support.tickets.calendar import BusinessCalendar, china_calendar
 from walletdesk.support.tickets.rules import SlaEventKind, SlaTarget, TicketStatus
@@ -100,6 +101,7 @@ class Report:
     refunds: RefundTimes
     payment_attempts: int
     payment_failures: tuple[Count, ...]
+    assistant: Resolution
 
 
 def percentile(values: Sequence[int], pct: int) -> int | None:
@@ -152,6 +154,7 @@ def get_report(
         refunds=_refund_times(engine, since),
         payment_attempts=attempts_total,
         payment_failures=failures,
+        assistant=resolution(engine, since, now),
     )
 
 

@@ -1,4 +1,5 @@
-"""The help assistant (API.md "Customer service"): ``POST /api/v1/assistant/messages``."""
+"""The help assistant (API.md "Customer service"): ``POST /api/v1/assistant/messages``,
+and the customer's "did this help?" on a conversation."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from walletdesk.bootstrap import Container
 from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import Principal
 from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.assistant_feedback import record_feedback
 
 router = APIRouter(prefix="/api/v1/assistant", tags=["customer service"])
 
@@ -21,6 +23,10 @@ router = APIRouter(prefix="/api/v1/assistant", tags=["customer service"])
 class AssistantMessage(BaseModel):
     text: str = Field(min_length=1, max_length=2_000)
     conversation_id: uuid.UUID | None = None
+
+
+class AssistantFeedback(BaseModel):
+    helpful: bool
 
 
 def optional_principal(
@@ -53,4 +59,15 @@ def message(body: AssistantMessage, request: Request, c: App, me: MaybeMe) -> di
         user=me.user if me is not None else None,
         locale=locale,
         conversation_id=body.conversation_id,
+    )
+
+
+@router.post("/conversations/{conversation_id}/feedback")
+def feedback(
+    conversation_id: uuid.UUID, body: AssistantFeedback, c: App, me: MaybeMe
+) -> dict[str, Any]:
+    """The customer's answer to "did this help?"; it feeds the honest resolution rate on
+    the reports page (confirmed, or no further help asked within 24 hours)."""
+    return record_feedback(
+        c.engine, c.clock, conversation_id, me.user if me is not None else None, body.helpful
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, String, Table, Uuid
+from sqlalchemy import JSON, Column, Index, String, Table, Uuid
 
 from walletdesk.db.types import UTCDateTime, metadata
 
@@ -30,4 +30,9 @@ assistant_conversations = Table(
     Column("ticket_id", Uuid),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The customer's answer to "did this help?" (support/assistant_feedback.py).
+    Column("feedback", String(16)),
+    Column("feedback_at", UTCDateTime),
+    # The resolution report reads the conversations begun in a period.
+    Index("ix_assistant_conversations_created_at", "created_at"),
 )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.assistant_feedback import record_feedback
 from walletdesk.support.contacts.directory import default_directory
 from walletdesk.support.helpcenter.service import find_articles
 from walletdesk.support.tickets import csat
@@ -87,6 +88,22 @@ def ask_assistant(
             locale=p.locale,
         )
     return _help_page(p, question=text.strip(), chat=answer)
+
+
+@router.post("/me/help/assistant/feedback", response_class=HTMLResponse)
+def assistant_feedback(
+    p: CustomerPost,
+    conversation_id: Annotated[str, Form(max_length=64)],
+    helpful: Annotated[str, Form(pattern="^(yes|no)$")],
+) -> Response:
+    """ "Did this help?" A no offers a person at once, with the conversation attached."""
+    chosen = parse_uuid(conversation_id)
+    if chosen is None:
+        raise NotFound("no such conversation")
+    record_feedback(p.container.engine, p.container.clock, chosen, p.me.user, helpful == "yes")
+    if helpful == "yes":
+        return redirect(p, "/me/help#assistant", notice="notice.assistant_thanks")
+    return _help_page(p, unhelped=str(chosen))
 
 
 @router.post("/me/help/tickets", response_class=HTMLResponse)
