@@ -19,7 +19,7 @@ from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import BatchTooLarge, NotFound, ValidationError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.db.transactions import run_transaction
-from walletdesk.ledger import store
+from walletdesk.ledger import batch_store, store
 from walletdesk.ledger import tables as t
 from walletdesk.ledger.model import (
     MAX_BATCH,
@@ -80,7 +80,7 @@ class Ledger:
     ) -> list[CreateTransferResult]:
         """Apply a batch inside the caller's transaction (for services composing a use case)."""
         now = self.clock.now()
-        with store.LedgerBatch(conn) as batch:
+        with batch_store.LedgerBatch(conn) as batch:
             pending_ids = [r.pending_id for r in requests if r.pending_id is not None]
             holds = batch.lock_holds([*pending_ids, *batch.due_hold_ids(now)])
             account_ids: set[uuid.UUID] = set()
@@ -109,7 +109,7 @@ class Ledger:
 
         def work(conn: Connection) -> int:
             now = self.clock.now()
-            with store.LedgerBatch(conn) as batch:
+            with batch_store.LedgerBatch(conn) as batch:
                 holds = batch.lock_holds(batch.due_hold_ids(now))
                 ids = {h.debit_account_id for h in holds.values()}
                 ids |= {h.credit_account_id for h in holds.values()}
@@ -237,7 +237,7 @@ class Ledger:
     def _create_accounts(
         self, conn: Connection, requests: Sequence[NewAccount]
     ) -> list[AccountOutcome]:
-        existing = store.fingerprints_of(conn, t.accounts, [r.id for r in requests])
+        existing = batch_store.fingerprints_of(conn, t.accounts, [r.id for r in requests])
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
         outcomes: list[AccountOutcome] = []
