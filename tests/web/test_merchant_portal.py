@@ -14,8 +14,12 @@ from browser_steps import (
     new_merchant_user,
     payment_link,
     shot,
+    user_id_of,
 )
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from walletdesk.audit.tables import audit_log
 
 
 def test_a_refund_asked_by_the_customer_and_approved_by_the_shop_reaches_the_balance(
@@ -63,6 +67,17 @@ def test_a_refund_asked_by_the_customer_and_approved_by_the_shop_reaches_the_bal
         expect(tab.locator("li.refund-request").first).to_contain_text("Succeeded")
     finally:
         shop.close()
+    # The audit trail names the person at the shop who decided, not just the shop.
+    with container.engine.connect() as conn:
+        decided = conn.execute(
+            select(audit_log.c.actor_id, audit_log.c.actor_role, audit_log.c.after).where(
+                audit_log.c.action == "merchant.refund.approved"
+            )
+        ).all()
+    assert [(row.actor_id, row.actor_role) for row in decided] == [
+        (user_id_of(container, shop_login), "merchant")
+    ]
+    assert decided[0].after["amount"] == 10_00
 
     # Then the customer sees it arrived, and the balance has it
     page.goto(refund_url)

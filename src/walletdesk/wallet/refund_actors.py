@@ -19,7 +19,9 @@ from walletdesk.wallet.refund_rules import Party
 @dataclass(frozen=True, slots=True)
 class RefundActor:
     party: Party
-    user: User | None  # the customer or agent acting; None for a merchant
+    # The person acting: the customer, the agent, or someone at the shop signed in to
+    # the merchant portal; None when a shop acts through its API key.
+    user: User | None
 
 
 # -- who may act -----------------------------------------------------------------------
@@ -30,7 +32,8 @@ def actor_on_payment(
 ) -> RefundActor:
     """The payer, the payment's merchant, or staff holding ``staff``; else 404 (no leaks)."""
     if merchant is not None and payment.merchant_id == merchant.id:
-        return RefundActor(Party.MERCHANT, None)
+        # ``actor`` is the person at the shop (portal), or None for the shop's API key.
+        return RefundActor(Party.MERCHANT, actor)
     if actor is not None and merchant is None:
         if payment.customer_id == actor.id:
             return RefundActor(Party.CUSTOMER, actor)

@@ -66,7 +66,7 @@ def announce_refund(
         webhooks.enqueue(conn, shop, event, payload, now)
 
 
-def audit_agent_refund(
+def audit_refund(
     deps: WalletDeps,
     conn: Connection,
     action: str,
@@ -76,6 +76,8 @@ def audit_agent_refund(
     *,
     reason: str | None,
 ) -> None:
+    """A person's decision on a refund (an agent's, or someone's at the shop) into the
+    audit trail, with the refund as it now stands."""
     customer = identity_store.get_user(conn, row.customer_id)
     deps.identity.audit(
         conn,

@@ -58,7 +58,7 @@ from walletdesk.wallet import tables as t
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.merchants import REFUND_REASONS, Merchant, RefundPolicy, get_merchant
 from walletdesk.wallet.refund_actors import actor_on_payment, refund_decider
-from walletdesk.wallet.refund_notices import announce_refund, audit_agent_refund
+from walletdesk.wallet.refund_notices import announce_refund, audit_refund
 from walletdesk.wallet.refund_processing import ask_bank, move_refund_money, refund_destination
 from walletdesk.wallet.refund_rules import (
     HARD_WINDOW,
@@ -198,7 +198,7 @@ def do_request_refund(
             row = move_refund_money(deps, conn, row, shop, destination, approver, now)
         announce_refund(deps, conn, row, shop, created=True, now=now)
         if who.party is Party.AGENT:
-            audit_agent_refund(
+            audit_refund(
                 deps, conn, "agent.refund.requested", who, row, ctx, reason=override or note
             )
         return row
@@ -314,8 +314,11 @@ def _decide_request(
             row = move_refund_money(deps, conn, row, shop, destination, who.party, now)
         announce_refund(deps, conn, row, shop, created=False, now=now)
         if who.party is Party.AGENT:
-            audit_agent_refund(
-                deps, conn, f"agent.refund.{decision.value}", who, row, ctx, reason=note
+            audit_refund(deps, conn, f"agent.refund.{decision.value}", who, row, ctx, reason=note)
+        elif who.user is not None:
+            # A person at the shop decided in the portal: the audit trail names them.
+            audit_refund(
+                deps, conn, f"merchant.refund.{decision.value}", who, row, ctx, reason=note
             )
         return row
 
@@ -389,7 +392,7 @@ def do_retry_refund(
         if row.status != before:  # still short of money: nothing new to tell
             announce_refund(deps, conn, row, shop, created=False, now=now)
         if who.party is Party.AGENT:
-            audit_agent_refund(deps, conn, "agent.refund.retried", who, row, ctx, reason=None)
+            audit_refund(deps, conn, "agent.refund.retried", who, row, ctx, reason=None)
         return row
 
     row = deps.transaction(work)

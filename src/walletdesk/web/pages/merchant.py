@@ -176,7 +176,7 @@ def _decide(s: Shop, refund_id: str, note: str, *, approve: bool) -> Response:
     try:
         decide(
             p.container.wallet,
-            None,
+            p.me.user,  # the person deciding, named in the audit trail
             merchant,
             chosen,
             note=note.strip() or None,
