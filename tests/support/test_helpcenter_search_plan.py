@@ -13,16 +13,18 @@ from walletdesk.db.engine import make_engine
 from walletdesk.settings import Settings
 from walletdesk.support.helpcenter import tables as help_tables
 from walletdesk.support.helpcenter.articles import Article, Category, shipped_articles
-from walletdesk.support.helpcenter.search import (
-    CANDIDATE_BUDGET,
+from walletdesk.support.helpcenter.search_index import (
     HEAD_INDEX,
     TERMS_TABLE,
     VECTOR_INDEX,
+    ensure_search_index,
+    search_index_ready,
+)
+from walletdesk.support.helpcenter.search_plan import (
+    CANDIDATE_BUDGET,
     SearchPlan,
     TermCounts,
-    ensure_search_index,
     plan_search,
-    search_index_ready,
     term_counts,
 )
 from walletdesk.support.helpcenter.service import load_articles, search_articles

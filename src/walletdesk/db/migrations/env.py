@@ -10,9 +10,10 @@ from walletdesk.settings import Settings
 
 config = context.config
 
-# The help centre's and the tickets' search indexes are built by support.helpcenter.search
-# and support.tickets.search on first use (FTS5 tables on SQLite, tsvector columns with GIN
-# indexes on PostgreSQL); Alembic must not try to drop them.
+# The help centre's and the tickets' search indexes are built by
+# support.helpcenter.search_index and support.tickets.search on first use (FTS5 tables
+# on SQLite, tsvector columns with GIN indexes on PostgreSQL); Alembic must not try to
+# drop them.
 SEARCH_INDEX_OBJECTS = {
     "help_articles_search",
     "search_vector",

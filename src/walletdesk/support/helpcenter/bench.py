@@ -29,7 +29,11 @@ from walletdesk.db.engine import make_engine, normalise_url
 from walletdesk.settings import Settings
 from walletdesk.support.helpcenter.articles import Article, Category, shipped_articles
 from walletdesk.support.helpcenter.labelled_queries import LABELLED_QUERIES
-from walletdesk.support.helpcenter.search import TERMS_TABLE, ensure_search_index_in, index_articles
+from walletdesk.support.helpcenter.search_index import (
+    TERMS_TABLE,
+    ensure_search_index_in,
+    index_articles,
+)
 from walletdesk.support.helpcenter.service import load_articles, search_articles
 from walletdesk.support.helpcenter.snippets import plain_text
 from walletdesk.support.helpcenter.tables import help_articles

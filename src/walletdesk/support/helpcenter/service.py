@@ -29,12 +29,10 @@ from walletdesk.support.helpcenter.articles import (
     shipped_articles,
     validate,
 )
-from walletdesk.support.helpcenter.search import (
-    MAX_LIMIT,
-    SearchHit,
+from walletdesk.support.helpcenter.search import MAX_LIMIT, SearchHit, search_in
+from walletdesk.support.helpcenter.search_index import (
     ensure_search_index,
     index_articles,
-    search_in,
     search_index_ready,
 )
 from walletdesk.support.helpcenter.snippets import make_snippet, plain_text

@@ -1,7 +1,7 @@
 """Help-centre storage: one row per article and language.
 
 The search index is not declared here: SQLite's FTS5 virtual table and
-PostgreSQL's ``tsvector`` column are created by :func:`search.ensure_search_index`
+PostgreSQL's ``tsvector`` column are created by :func:`search_index.ensure_search_index`
 with dialect-specific SQL, so neither ``metadata.create_all`` nor Alembic has to
 understand them.
 """
