@@ -379,3 +379,61 @@ def test_declining_needs_no_approval_and_tells_the_customer_in_their_language(
     container.dispatcher.run_once()
     texts = container.sms.messages_to("+8613800138000")
     assert any(words in t.body and "20000.00" in t.body for t in texts), [t.body for t in texts]
+
+
+def test_a_temporary_request_that_ended_while_waiting_is_not_granted(
+    client: TestClient,
+    agent: Customer,
+    supervisor: Customer,
+    container: Container,
+    clock: FakeClock,
+) -> None:
+    me = sign_up(client, phone="+8613800138000")
+    assert me.post("/api/v1/me/kyc", json={"tier": "II", **EVIDENCE}).status_code == 200
+    enable_totp(me, clock)
+    until = (clock.now() + timedelta(hours=3)).isoformat()
+    asked = me.post(
+        "/api/v1/limit-requests",
+        json={
+            "kind": "temporary",
+            "window": "day",
+            "amount": "9000.00",
+            "until": until,
+            "reason": "moving house",
+        },
+        headers={"X-Verification-Token": me.step_up()},
+    )
+    assert asked.json()["status"] == "needs_review", asked.json()
+    request_id = str(asked.json()["id"])
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    proposed = propose(agent, me, "approve_limit_request", ticket_id, "k1", request_id=request_id)
+    assert proposed.status_code == 201, proposed.json()
+    assert proposed.json()["params"]["until"] == until
+
+    clock.advance(timedelta(hours=3, seconds=1))
+    before = snapshot(container, me)
+    late = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
+    assert late.json()["status"] == "failed"
+    assert late.json()["error_code"] == "limit_request_ended"
+    after = snapshot(container, me)
+    for unchanged in ("requests", "overrides", "alerts", "limits"):
+        assert after[unchanged] == before[unchanged]
+
+    verify_by_document(agent, ticket_id)
+    for lang, words in (("en", "ended while it waited"), ("zh-CN", "已到期")):
+        again = propose(
+            agent,
+            me,
+            "approve_limit_request",
+            ticket_id,
+            f"k2-{lang}",
+            request_id=request_id,
+            headers={"Accept-Language": lang},
+        )
+        assert again.status_code == 409
+        assert again.json()["code"] == "limit_request_ended"
+        assert words in again.json()["detail"]
+    # Declining it still works: the customer hears the request will not be granted.
+    declined = propose(agent, me, "reject_limit_request", ticket_id, "k3", request_id=request_id)
+    assert declined.json()["status"] == "executed", declined.json()

@@ -70,7 +70,7 @@ def clean_params(
     if kind is ActionKind.RAISE_LIMIT:
         return _raise_limit(params, now)
     if kind in {ActionKind.APPROVE_LIMIT_REQUEST, ActionKind.REJECT_LIMIT_REQUEST}:
-        return _limit_request(conn, customer, params)
+        return _limit_request(conn, customer, params, now, kind=kind)
     if kind in {ActionKind.CHANGE_PHONE, ActionKind.CHANGE_EMAIL}:
         return _contact(conn, kind, params)
     if kind is ActionKind.REMOVE_BANK_CARD:
@@ -147,10 +147,14 @@ def _raise_limit(params: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _limit_request(conn: Connection, customer: User, params: dict[str, Any]) -> dict[str, Any]:
+def _limit_request(
+    conn: Connection, customer: User, params: dict[str, Any], now: datetime, *, kind: ActionKind
+) -> dict[str, Any]:
     """The request must be this customer's and still need review; the approver sees its terms."""
     request_id = param_uuid(params, "request_id")
     row = limit_requests.check_reviewable(conn, customer.id, request_id, lock=False)
+    if kind is ActionKind.APPROVE_LIMIT_REQUEST:
+        limit_requests.check_grantable(row, now)
     terms = money_json(row.amount, row.currency)
     return {
         "request_id": str(request_id),

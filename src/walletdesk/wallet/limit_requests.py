@@ -284,6 +284,20 @@ def check_reviewable(
     return row
 
 
+class LimitRequestEnded(Conflict):
+    """A temporary request whose end time passed while it waited: granting it means nothing."""
+
+    code = "limit_request_ended"
+
+
+def check_grantable(row: Any, now: datetime) -> None:
+    """Raise :class:`LimitRequestEnded` for a temporary request already past its end."""
+    if row.until is not None and row.until <= now:
+        raise LimitRequestEnded(
+            "this temporary request ended while it waited; ask the customer to request again"
+        )
+
+
 def _decide(conn: Connection, row: Any, status: str, code: str, agent: User, now: datetime) -> None:
     changed = conn.execute(
         update(t.limit_requests)
@@ -313,6 +327,7 @@ def do_approve_limit_request(
 
     def work(conn: Connection) -> dict[str, Any]:
         row = check_reviewable(conn, customer_id, request_id)
+        check_grantable(row, now)
         customer = identity_store.get_user(conn, customer_id, lock=True)
         window = Window(row.window)
         old = limits.effective_limits(conn, customer, row.currency, Scope.SPEND, now).get(window)

@@ -45,6 +45,12 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该提额申请已处理过，未做任何更改。",
     },
     "title.limit_request_already_decided": {"en": "Already decided", "zh-CN": "已处理"},
+    "limit_request_ended": {
+        "en": "This temporary limit request ended while it waited; decline it and ask the "
+        "customer to request again.",
+        "zh-CN": "该临时提额申请在等待审核期间已到期，请拒绝该申请并请客户重新申请。",
+    },
+    "title.limit_request_ended": {"en": "Request ended", "zh-CN": "申请已到期"},
 }
 
 # Money refusals carry the taxonomy's own bilingual message and next step; their titles
