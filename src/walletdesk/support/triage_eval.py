@@ -62,7 +62,7 @@ def evaluate() -> dict[str, Any]:
     # The same, without the takeover-flag rule: what the model alone gets right.
     alone = sum(1 for e in held_out if predict(e.text, model, red_flags=())[0] is e.category)
     return {
-        "model": "logistic regression on char n-grams (1-4, TF-IDF) and concept cues; "
+        "model": "linear SVM (Platt-calibrated) on char n-grams (1-4, TF-IDF) and concept cues; "
         "a takeover red flag makes it account_security",
         "sizes": {
             "train": len(training),
