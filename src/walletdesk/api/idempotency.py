@@ -9,18 +9,27 @@ runs the handler again, and the money services are idempotent by the same key.
 For the same reason a key left ``in_progress`` by a process that died mid-request is
 taken over by a retry once it is older than :data:`ABANDONED_AFTER`, instead of
 answering 409 to every retry until the key expires a day later.
+
+A plain ASGI middleware rather than Starlette's ``BaseHTTPMiddleware``: a request
+without a key passes straight through at no cost (the base class wraps every request
+in a task group and memory streams), and the database work runs in the thread pool,
+never on the event loop, where a lock wait would stall every other request.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk.api.i18n import request_locale, translate
 from walletdesk.api.problems import problem
@@ -40,117 +49,191 @@ ABANDONED_AFTER = timedelta(minutes=2)
 BUSY_RETRY_AFTER_SECONDS = 2
 
 
-class IdempotencyMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        key = request.headers.get("idempotency-key")
-        if request.method not in MUTATING or not key:
-            return await call_next(request)
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What claiming a key found: run the request, or answer with ``stored``/``problem``."""
+
+    run: bool
+    problem: str | None = None  # "reused" | "in_progress" | "busy"
+    stored: Any = None  # the stored row to replay
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in MUTATING:
+            await self.app(scope, receive, send)
+            return
+        key = Headers(scope=scope).get("idempotency-key")
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
         locale = request_locale(request)
         if len(key) > MAX_KEY_LENGTH:
-            return problem(
+            await problem(
                 422,
                 "validation_error",
                 translate("title.validation_error", locale, default="Invalid request"),
                 "Idempotency-Key is at most 128 characters",
-            )
-        container: Container = request.app.state.container
+            )(scope, receive, send)
+            return
+        container: Container = scope["app"].state.container
         body = await request.body()
         principal = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[
             :64
         ]
         fingerprint = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+            scope["method"].encode() + b" " + request.url.path.encode() + b"\n" + body
         ).hexdigest()
-        now = container.clock.now()
-        engine = container.engine
         c = t.idempotency_keys.c
         where = and_(c.principal == principal, c.key == key)
-        # A busy database answers "try again" within the time a payer waits, rather than
-        # holding the request for the whole busy timeout; nothing is claimed then.
-        wait = container.settings.payment_deadline_seconds
+        claim = await run_in_threadpool(
+            _claim, container, where, principal, key, fingerprint, container.clock.now()
+        )
+        if not claim.run:
+            await _answer(claim, locale)(scope, receive, send)
+            return
+
+        replayed = False
+
+        async def replay_body() -> Message:
+            # The body was read above; hand it to the route once, then pass through.
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
         try:
-            with writing(engine, wait_seconds=wait) as conn:
-                conn.execute(
-                    delete(t.idempotency_keys).where(and_(where, c.created_at < now - RETENTION))
-                )
-                conn.execute(
-                    insert(t.idempotency_keys).values(
-                        principal=principal,
-                        key=key,
-                        request_hash=fingerprint,
-                        state="in_progress",
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            with engine.connect() as conn:
-                stored = conn.execute(select(t.idempotency_keys).where(where)).first()
-            if stored is None:
-                return await call_next(request)
-            if stored.request_hash != fingerprint:
-                return problem(
-                    422,
-                    "idempotency_key_reused",
-                    translate("title.idempotency_key_reused", locale, default="Key reused"),
-                    translate(
-                        "idempotency_key_reused",
-                        locale,
-                        default="This Idempotency-Key was used for a different request.",
-                    ),
-                )
-            if stored.state == "in_progress" and not _take_over(
-                engine, where, stored.created_at, now
-            ):
-                return problem(
-                    409,
-                    "request_in_progress",
-                    translate("title.request_in_progress", locale, default="In progress"),
-                    translate(
-                        "request_in_progress",
-                        locale,
-                        default="The first request with this key is still running.",
-                    ),
-                )
-            if stored.state == "done":
-                return Response(
-                    content=stored.response or b"",
-                    status_code=stored.status_code,
-                    media_type="application/json",
-                    headers={"Idempotent-Replayed": "true"},
-                )
-        except DBAPIError as exc:
-            if not (is_retryable(exc) or is_lock_timeout(exc)):
-                raise
-            busy = problem(
-                503,
-                "network_timeout",
-                translate("title.network_timeout", locale, default="Not completed"),
-                translate("network_timeout", locale, default="Please try again."),
-                failure=failure("network_timeout").public(locale),
-            )
-            busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
-            return busy
-        try:
-            response = await call_next(request)
+            await self.app(scope, replay_body, capture)
         except Exception:
-            with writing(engine) as conn:
-                conn.execute(delete(t.idempotency_keys).where(where))
+            await run_in_threadpool(_forget, container.engine, where)
             raise
-        chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-        content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        with writing(engine) as conn:
-            if response.status_code == 202 or response.status_code >= 500:
-                conn.execute(delete(t.idempotency_keys).where(where))
-            else:
-                conn.execute(
-                    update(t.idempotency_keys)
-                    .where(where)
-                    .values(
-                        state="done", status_code=response.status_code, response=content.decode()
-                    )
+        content = b"".join(chunks)
+        status = int(start["status"])
+        await run_in_threadpool(_finish, container.engine, where, status, content)
+        await send(start)
+        await send({"type": "http.response.body", "body": content, "more_body": False})
+
+
+def _claim(
+    container: Container,
+    where: ColumnElement[bool],
+    principal: str,
+    key: str,
+    fingerprint: str,
+    now: datetime,
+) -> _Claim:
+    engine = container.engine
+    c = t.idempotency_keys.c
+    # A busy database answers "try again" within the time a payer waits, rather than
+    # holding the request for the whole busy timeout; nothing is claimed then.
+    wait = container.settings.payment_deadline_seconds
+    try:
+        with writing(engine, wait_seconds=wait) as conn:
+            conn.execute(
+                delete(t.idempotency_keys).where(and_(where, c.created_at < now - RETENTION))
+            )
+            conn.execute(
+                insert(t.idempotency_keys).values(
+                    principal=principal,
+                    key=key,
+                    request_hash=fingerprint,
+                    state="in_progress",
+                    created_at=now,
                 )
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(content=content, status_code=response.status_code, headers=headers)
+            )
+        return _Claim(run=True)
+    except IntegrityError:
+        pass  # the key is taken: see by whom, below
+    except DBAPIError as exc:
+        if not (is_retryable(exc) or is_lock_timeout(exc)):
+            raise
+        return _Claim(run=False, problem="busy")
+    with engine.connect() as conn:
+        stored = conn.execute(select(t.idempotency_keys).where(where)).first()
+    if stored is None:  # it expired between the two statements: run unguarded, as before
+        return _Claim(run=True)
+    if stored.request_hash != fingerprint:
+        return _Claim(run=False, problem="reused")
+    if stored.state == "in_progress":
+        if _take_over(engine, where, stored.created_at, now):
+            return _Claim(run=True)
+        return _Claim(run=False, problem="in_progress")
+    return _Claim(run=False, stored=stored)
+
+
+def _answer(claim: _Claim, locale: str) -> Response:
+    """The answer for a request that does not run: a replay or a problem."""
+    if claim.stored is not None:
+        return Response(
+            content=claim.stored.response or b"",
+            status_code=claim.stored.status_code,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+    if claim.problem == "reused":
+        return problem(
+            422,
+            "idempotency_key_reused",
+            translate("title.idempotency_key_reused", locale, default="Key reused"),
+            translate(
+                "idempotency_key_reused",
+                locale,
+                default="This Idempotency-Key was used for a different request.",
+            ),
+        )
+    if claim.problem == "in_progress":
+        return problem(
+            409,
+            "request_in_progress",
+            translate("title.request_in_progress", locale, default="In progress"),
+            translate(
+                "request_in_progress",
+                locale,
+                default="The first request with this key is still running.",
+            ),
+        )
+    busy = problem(
+        503,
+        "network_timeout",
+        translate("title.network_timeout", locale, default="Not completed"),
+        translate("network_timeout", locale, default="Please try again."),
+        failure=failure("network_timeout").public(locale),
+    )
+    busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return busy
+
+
+def _finish(engine: Engine, where: ColumnElement[bool], status: int, content: bytes) -> None:
+    """Keep the answer under the key, or free the key when the answer is not final."""
+    with writing(engine) as conn:
+        if status == 202 or status >= 500:
+            conn.execute(delete(t.idempotency_keys).where(where))
+        else:
+            conn.execute(
+                update(t.idempotency_keys)
+                .where(where)
+                .values(state="done", status_code=status, response=content.decode())
+            )
+
+
+def _forget(engine: Engine, where: ColumnElement[bool]) -> None:
+    with writing(engine) as conn:
+        conn.execute(delete(t.idempotency_keys).where(where))
 
 
 def _take_over(
