@@ -1,4 +1,4 @@
-""""Did this help?" on an assistant conversation, and the honest resolution rate.
+"""The customer's "did this help?" on an assistant conversation, and the honest resolution rate.
 
 Resolved = the customer confirmed it helped, or (signed in) did not hand over and
 opened no ticket in the next 24 hours. Anonymous conversations count only when
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from api_world import Customer, sign_up
+from api_world import sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 

@@ -96,7 +96,7 @@ def assistant_feedback(
     conversation_id: Annotated[str, Form(max_length=64)],
     helpful: Annotated[str, Form(pattern="^(yes|no)$")],
 ) -> Response:
-    """ "Did this help?" A no offers a person at once, with the conversation attached."""
+    """The answer to "did this help?"; a no offers a person at once, conversation attached."""
     chosen = parse_uuid(conversation_id)
     if chosen is None:
         raise NotFound("no such conversation")
