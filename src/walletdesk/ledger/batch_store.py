@@ -27,7 +27,7 @@ from walletdesk.core.errors import ConcurrencyError
 from walletdesk.ledger import tables as t
 from walletdesk.ledger.dbapi_driver import CHUNK, DbapiDriver, chunks
 from walletdesk.ledger.model import AccountFlags, AccountKind, AccountState, HoldState, HoldStatus
-from walletdesk.ledger.posting import FailedId, PostingOutput
+from walletdesk.ledger.posting_output import FailedId, PostingOutput
 
 # An expiry sweep releases at most this many holds per batch so one caller never
 # pays for a backlog; the worker's sweep drains the rest.
@@ -49,7 +49,7 @@ _ACCOUNT_COLUMNS = (
     "currency, kind, flags, reference, debits_posted, credits_posted,"
     " debits_pending, credits_pending, version, created_at"
 )
-# Column orders of posting.TransferRow and posting.EntryRow.
+# Column orders of posting_output.TransferRow and posting_output.EntryRow.
 _TRANSFER_COLUMNS = (
     "id",
     "debit_account_id",

@@ -13,17 +13,17 @@ change made by the chain is rolled back in memory before the next item.
 Inside, accounts and known ids are keyed by ``UUID.int``: ``UUID.__hash__`` and
 ``__eq__`` are Python code, and a transfer looked ids up eight times.
 
-What a batch produces is kept as plain tuples in the tables' column order
-(:data:`TransferRow`, :data:`EntryRow`), not as :class:`~walletdesk.ledger.model.Transfer`
-and :class:`~walletdesk.ledger.model.Entry` records: a batch of 8,000 transfers
-makes 24,000 of them, and building frozen dataclasses cost more than the rules.
+What a batch produces (:class:`~.posting_output.PostingOutput`, in posting_output.py)
+is kept as plain tuples in the tables' column order, not as
+:class:`~walletdesk.ledger.model.Transfer` and :class:`~walletdesk.ledger.model.Entry`
+records: a batch of 8,000 transfers makes 24,000 of them, and building frozen
+dataclasses cost more than the rules.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from walletdesk.ledger.model import (
@@ -40,6 +40,7 @@ from walletdesk.ledger.model import (
     NewTransfer,
     TransferFlags,
 )
+from walletdesk.ledger.posting_output import FailedId, PostingOutput
 
 R = CreateTransferResult
 # How many requests apply_batch applies between calls to its ``progress``: about
@@ -59,61 +60,7 @@ _CREDITS_MUST_NOT_EXCEED_DEBITS = int(AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBIT
 _POSTED = EntryEvent.POSTED.value
 _PENDING_EVENT = EntryEvent.PENDING.value
 
-# An accepted transfer, in ``ledger_transfers`` column order: id, debit account,
-# credit account, amount, currency, code, reference, flags, pending id,
-# timeout_seconds, fingerprint, created_at.
-TransferRow = tuple[
-    uuid.UUID,
-    uuid.UUID,
-    uuid.UUID,
-    int,
-    str,
-    str,
-    str | None,
-    int,
-    uuid.UUID | None,
-    int,
-    str,
-    datetime,
-]
-# One side of a balance change, in ``ledger_entries`` column order: account,
-# transfer, event, side ("D"/"C"), posted delta, pending delta, then the account's
-# debits_posted, credits_posted, debits_pending, credits_pending after it, created_at.
-EntryRow = tuple[uuid.UUID, uuid.UUID, str, str, int, int, int, int, int, int, datetime]
 
-
-@dataclass(frozen=True, slots=True)
-class FailedId:
-    id: uuid.UUID
-    result: CreateTransferResult
-    fingerprint: str
-    created_at: datetime
-
-
-@dataclass
-class PostingOutput:
-    """What a batch produced; the store persists it in one transaction.
-
-    Every transfer and entry row carries ``created_at``, the batch's one moment.
-    ``touched_accounts`` holds every account whose counters changed, keyed by
-    ``id.int``: sorted by key, they are in the order the store locked them.
-    """
-
-    created_at: datetime
-    transfers: list[TransferRow] = field(default_factory=list)
-    entries: list[EntryRow] = field(default_factory=list)
-    new_holds: list[HoldState] = field(default_factory=list)
-    resolved_holds: list[HoldState] = field(default_factory=list)
-    failed_ids: list[FailedId] = field(default_factory=list)
-    touched_accounts: dict[int, AccountState] = field(default_factory=dict)
-
-    def changed_accounts(self) -> list[AccountState]:
-        """The accounts to write back, in account-id order."""
-        touched = self.touched_accounts
-        return [touched[key] for key in sorted(touched)]
-
-
-# What a linked chain's undo needs: how long each output list was when the chain
 # began, and which accounts the chain touched first.
 _Marks = tuple[int, int, int, int, int]
 
