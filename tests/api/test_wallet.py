@@ -387,13 +387,13 @@ def test_a_paid_intent_cannot_be_canceled_and_nothing_changes(
 def test_a_large_payment_from_a_brand_new_account_is_blocked_by_risk(
     me: Customer, shop: Shop, container: Container
 ) -> None:
-    from walletdesk.wallet import payments
+    from walletdesk.wallet import payment_rules
 
     intent = shop.intent("50000.00", "order-8").json()
     failed = me.post(f"/api/v1/payment-intents/{intent['id']}/pay")
     assert failed.json()["failure"]["code"] == "risk_blocked"
     assert failed.json()["failure"]["retryable"] is False
-    assert payments.RISK_LARGE_AMOUNT == 5_000_000
+    assert payment_rules.RISK_LARGE_AMOUNT == 5_000_000
 
 
 def test_an_intent_in_another_currency_is_refused(shop: Shop) -> None:

@@ -18,7 +18,7 @@ from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.core.money import Currency, Money
 from walletdesk.identity.model import User
-from walletdesk.wallet import history, payments, refund_views
+from walletdesk.wallet import history, payment_rules, payment_views, refund_views
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import user_wallets
 from walletdesk.wallet.deps import WalletDeps
@@ -99,7 +99,9 @@ def get_payment_to_pay(
 ) -> dict[str, Any]:
     """A payment link as its payer sees it: the payment, who asks for it, and whether
     paying it needs a step-up (at or above ``settings.sca_threshold_minor``)."""
-    payment = payments.get_payment_for(deps, payment_id, customer_id=customer_id, locale=locale)
+    payment = payment_views.get_payment_for(
+        deps, payment_id, customer_id=customer_id, locale=locale
+    )
     with deps.engine.connect() as conn:
         merchant = get_merchant(conn, uuid.UUID(payment["merchant_id"]))
     amount = Money.parse(payment["amount"], payment["currency"]).minor
@@ -107,7 +109,7 @@ def get_payment_to_pay(
         "payment": payment,
         "merchant_name": merchant.name,
         "needs_step_up": amount >= deps.settings.sca_threshold_minor,
-        "payable": payment["status"] in {s.value for s in payments.PAYABLE},
+        "payable": payment["status"] in {s.value for s in payment_rules.PAYABLE},
     }
 
 
@@ -121,7 +123,7 @@ def get_payment_detail(
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
         if row is None or row.customer_id != customer.id:
             raise NotFound("no such payment")
-        seen = payments.seen_at(row, now)
+        seen = payment_views.seen_at(row, now)
         attempt = conn.execute(
             select(t.payment_attempts.c.detail)
             .where(t.payment_attempts.c.payment_id == payment_id)
@@ -135,12 +137,12 @@ def get_payment_detail(
     unit = Currency.of(row.currency)
     remaining = max(0, row.amount - row.refunded)
     return {
-        "payment": payments.payment_public(seen, locale),
+        "payment": payment_views.payment_public(seen, locale),
         "merchant_name": merchant.name,
         "diagnosis": diagnose(seen, attempt.detail if attempt else None, locale),
         "refunds": [refund_views.refund_public(r, locale) for r in refund_rows],
         "refundable": Money(remaining, unit).to_decimal_string()
-        if seen.status == payments.PaymentStatus.SUCCEEDED.value and remaining > 0
+        if seen.status == payment_rules.PaymentStatus.SUCCEEDED.value and remaining > 0
         else None,
         "refund_reasons": list(REFUND_REASONS),
         "evidence_required_for": list(merchant.refund_policy.evidence_required_for),
@@ -211,7 +213,7 @@ def limit_request_public(row: Any, locale: str) -> dict[str, Any]:
         "id": str(row.id),
         "kind": row.kind,
         "window": row.window,
-        **payments.money_json(row.amount, row.currency),
+        **payment_views.money_json(row.amount, row.currency),
         "until": row.until.isoformat() if row.until else None,
         "status": row.status,
         "reasons": explain(list(row.reasons), locale),

@@ -34,7 +34,7 @@ from walletdesk.wallet.bank import BankOutcome, GatewayTimeout
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.failures import failure
 from walletdesk.wallet.limits_policy import Scope
-from walletdesk.wallet.payments import money_json
+from walletdesk.wallet.payment_views import money_json
 
 # A hold the bank never settles is released by the ledger after this long.
 HOLD_TIMEOUT_SECONDS = 24 * 3600

@@ -13,7 +13,7 @@ from sqlalchemy import case, select
 from walletdesk.core.cursors import decode_seq_cursor
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import tables as identity_tables
-from walletdesk.wallet import payments, refund_rules, refund_views
+from walletdesk.wallet import payment_views, refund_rules, refund_views
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.merchants import Merchant
@@ -44,7 +44,9 @@ def list_payments_received(
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "items": [payments.payment_public(payments.seen_at(r, now), locale) for r in rows],
+        "items": [
+            payment_views.payment_public(payment_views.seen_at(r, now), locale) for r in rows
+        ],
         "next_cursor": format(rows[-1].seq, "x") if more else None,
     }
 

@@ -19,7 +19,7 @@ from walletdesk.wallet.accounts import NAMESPACE, check_currency, wallet_account
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.funding import FundingRefused, IdempotencyKeyReused
 from walletdesk.wallet.limits_policy import Scope
-from walletdesk.wallet.payments import money_json
+from walletdesk.wallet.payment_views import money_json
 
 
 class RecipientNotFound(NotFound):

@@ -14,7 +14,7 @@ from walletdesk.api.deps import App, Ctx, Me, bearer_token
 from walletdesk.api.routes.wallet import minor_units
 from walletdesk.core.errors import NotFound
 from walletdesk.identity.roles import STAFF_ROLES
-from walletdesk.wallet import payments, webhooks
+from walletdesk.wallet import payment_rules, payment_views, payments, webhooks
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.diagnosis import diagnose
 from walletdesk.wallet.merchants import Merchant, authenticate_merchant, do_create_merchant
@@ -102,7 +102,7 @@ def pay_intent(
         return JSONResponse(
             body,
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(payments.RETRY_AFTER_SECONDS)},
+            headers={"Retry-After": str(payment_rules.RETRY_AFTER_SECONDS)},
         )
     return JSONResponse(body, status_code=status.HTTP_402_PAYMENT_REQUIRED)
 
@@ -112,7 +112,9 @@ def get_payment(payment_id: uuid.UUID, c: App, ctx: Ctx, me: Me) -> dict[str, An
     customer = None if me.role in STAFF_ROLES else me.user.id
     if customer is None:
         return _staff_view(c, payment_id, ctx.locale)
-    return payments.get_payment_for(c.wallet, payment_id, customer_id=customer, locale=ctx.locale)
+    return payment_views.get_payment_for(
+        c.wallet, payment_id, customer_id=customer, locale=ctx.locale
+    )
 
 
 def _staff_view(c: App, payment_id: uuid.UUID, locale: str) -> dict[str, Any]:
@@ -120,14 +122,14 @@ def _staff_view(c: App, payment_id: uuid.UUID, locale: str) -> dict[str, Any]:
         row = conn.execute(select(t.payments).where(t.payments.c.id == payment_id)).first()
     if row is None:
         raise NotFound("no such payment")
-    return payments.payment_public(payments.seen_at(row, c.clock.now()), locale)
+    return payment_views.payment_public(payment_views.seen_at(row, c.clock.now()), locale)
 
 
 @router.get("/merchant/payments/{payment_id}")
 def get_payment_as_merchant(
     payment_id: uuid.UUID, c: App, merchant: MerchantAuth
 ) -> dict[str, Any]:
-    return payments.get_payment_for(c.wallet, payment_id, merchant_id=merchant.id)
+    return payment_views.get_payment_for(c.wallet, payment_id, merchant_id=merchant.id)
 
 
 @router.get("/payments/{payment_id}/diagnosis")
@@ -146,7 +148,9 @@ def get_diagnosis(payment_id: uuid.UUID, c: App, ctx: Ctx, me: Me) -> dict[str, 
     return {
         "payment_id": str(payment_id),
         **diagnose(
-            payments.seen_at(row, c.clock.now()), attempt.detail if attempt else None, ctx.locale
+            payment_views.seen_at(row, c.clock.now()),
+            attempt.detail if attempt else None,
+            ctx.locale,
         ),
     }
 

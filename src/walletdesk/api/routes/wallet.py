@@ -14,7 +14,7 @@ from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.core.money import Currency, Money
 from walletdesk.wallet import funding, history, limit_requests, p2p
 from walletdesk.wallet.accounts import user_wallets
-from walletdesk.wallet.payments import money_json
+from walletdesk.wallet.payment_views import money_json
 
 router = APIRouter(prefix="/api/v1", tags=["wallet"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
