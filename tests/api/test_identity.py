@@ -297,6 +297,38 @@ def test_a_wrong_password_gives_no_step_up_token(client: TestClient, container: 
     assert count(container, t.verifications) == 0
 
 
+def test_guessing_step_up_codes_from_a_session_locks_the_account_like_the_login_form(
+    client: TestClient, container: Container, clock: FakeClock
+) -> None:
+    # A stolen session must not be a way to try every 6-digit code.
+    me = sign_up(client)
+    enable_totp(me, clock)
+    assert me.totp_secret is not None
+    wrong = {"method": "totp", "code": "000000"}
+    for _ in range(4):
+        refused = me.post("/api/v1/me/verifications", json=wrong)
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "code_invalid"
+    locked = me.post("/api/v1/me/verifications", json=wrong, headers={"Accept-Language": "zh-CN"})
+    assert locked.status_code == 423
+    assert locked.json()["code"] == "account_locked"
+    # Now even the right code (or the password) gets no token until the lock ends...
+    clock.advance(timedelta(seconds=30))
+    right = {"method": "totp", "code": totp_now(me.totp_secret, clock)}
+    assert me.post("/api/v1/me/verifications", json=right).status_code == 423
+    password = {"method": "password", "password": STRONG}
+    assert me.post("/api/v1/me/verifications", json=password).status_code == 423
+    assert count(container, t.verifications) == 0
+    assert user_row(container, me.user["id"]).locked_until is not None
+    # ...and the owner is told.
+    container.dispatcher.run_once()
+    alerts = me.get("/api/v1/me/alerts").json()["items"]
+    assert any(a["kind"] == "account_locked" for a in alerts)
+    clock.advance(timedelta(minutes=15))
+    right = {"method": "totp", "code": totp_now(me.totp_secret, clock)}
+    assert me.post("/api/v1/me/verifications", json=right).status_code == 201
+
+
 def test_step_up_by_sms_code(client: TestClient, container: Container) -> None:
     me = sign_up(client)
     assert me.post("/api/v1/me/verifications/sms").status_code == 202

@@ -16,16 +16,13 @@ from walletdesk.identity.contacts import normalise_login
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     AccountLocked,
-    CodeInvalid,
     InvalidCredentials,
     TotpInvalid,
-    TotpNotEnrolled,
     TotpRequired,
     Unauthenticated,
     UserNotFound,
 )
 from walletdesk.identity.model import Principal, RequestContext, User, UserStatus
-from walletdesk.identity.roles import Permission, authorize
 from walletdesk.identity.tokens import hash_token, new_token
 from walletdesk.identity.totp import hash_recovery_code, matching_step
 from walletdesk.notify.messages import AlertKind
@@ -41,6 +38,20 @@ class NewSession:
     session_id: uuid.UUID
     expires_at: datetime
     user: User
+
+
+def refuse_if_locked(deps: IdentityDeps, user_id: uuid.UUID, source: str) -> None:
+    """Raise AccountLocked while the account or the source is locked out."""
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        row = store.user_row(conn, user_id)
+        throttle = conn.execute(
+            select(t.source_throttle).where(t.source_throttle.c.source == source)
+        ).first()
+    if row.locked_until and row.locked_until > now:
+        raise _locked(row.locked_until)
+    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
+        raise _locked(throttle.locked_until)
 
 
 def _locked(locked_until: datetime) -> AccountLocked:
@@ -78,13 +89,13 @@ def do_login(
     # Always one argon2 verification, so an unknown login takes as long as a known one.
     password_ok = deps.passwords.verify(row.password_hash if row else None, password)
     if row is None or not password_ok:
-        _record_failure(deps, row.id if row else None, source, ctx)
+        record_failed_attempt(deps, row.id if row else None, source, ctx)
         raise InvalidCredentials("the login or password is not right")
     if row.totp_enabled:
         if not totp_code and not recovery_code:
             raise TotpRequired("enter the 6-digit code from your authenticator app")
         if not _second_factor_ok(deps, row, totp_code, recovery_code, ctx):
-            _record_failure(deps, row.id, source, ctx)
+            record_failed_attempt(deps, row.id, source, ctx)
             raise TotpInvalid("that code is not right or was already used")
     return _open_session(deps, row.id, password, ctx)
 
@@ -132,57 +143,14 @@ def _second_factor_ok(
     return deps.transaction(work)
 
 
-def do_check_totp_for_agent(
-    deps: IdentityDeps, *, actor: User, user_id: uuid.UUID, code: str, ctx: RequestContext
-) -> None:
-    """Check a code the customer read from their authenticator app to an agent.
-
-    The login path's rules, unchanged: a locked account is refused first; each code
-    is single-use (a step at or before the last accepted one is refused, so a code
-    heard once cannot be replayed); every wrong code counts towards the customer's
-    lockout *and* towards the agent (as the "source"), so guessing on a call locks
-    the account and alerts its owner exactly as guessing at the login form does.
-    Raises TotpNotEnrolled when 2FA is off, CodeInvalid for a wrong or spent code,
-    AccountLocked past the limit.
-    """
-    authorize(actor.role, Permission.ACT_ON_CUSTOMERS)
-    now = deps.clock.now()
-    source = f"agent:{actor.id}"
-    with deps.engine.connect() as conn:
-        row = store.user_row(conn, user_id)
-        throttle = conn.execute(
-            select(t.source_throttle).where(t.source_throttle.c.source == source)
-        ).first()
-    if not row.totp_enabled:
-        raise TotpNotEnrolled("two-factor authentication is not on for this customer")
-    if row.locked_until and row.locked_until > now:
-        raise _locked(row.locked_until)
-    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
-        raise _locked(throttle.locked_until)
-
-    def work(conn: Connection) -> bool:
-        fresh = store.user_row(conn, user_id, lock=True)
-        step = matching_step(fresh.totp_secret, code, now, fresh.totp_last_step)
-        if step is None:
-            return False
-        store.update_user(conn, user_id, totp_last_step=step)
-        return True
-
-    if deps.transaction(work):
-        return
-    deps.transaction(
-        lambda conn: store.add_security_event(
-            conn, user_id, "verification_failed", {"method": "totp_by_agent"}, ctx.source_ip, now
-        )
-    )
-    _record_failure(deps, user_id, source, ctx)  # raises AccountLocked past the limit
-    raise CodeInvalid("that code is not right or was already used")
-
-
-def _record_failure(
+def record_failed_attempt(
     deps: IdentityDeps, user_id: uuid.UUID | None, source: str, ctx: RequestContext
 ) -> None:
-    """Count a failure against the account and the source address; lock past the limit."""
+    """Count a failure against the account and the source address; lock past the limit.
+
+    Used by every place a secret is guessed: the login form and step-up verification
+    (a customer's own, and the confirmation they give on a ticket), so no path is an
+    unthrottled oracle."""
     settings = deps.settings
     now = deps.clock.now()
     window = timedelta(minutes=settings.failure_window_minutes)

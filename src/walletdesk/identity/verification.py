@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
+from walletdesk.identity.authentication import record_failed_attempt, refuse_if_locked
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     CodeInvalid,
@@ -35,7 +37,7 @@ from walletdesk.identity.totp import (
     new_secret,
     provisioning_uri,
 )
-from walletdesk.notify.messages import AlertKind
+from walletdesk.notify.messages import CODE_KINDS, AlertKind
 
 VERIFICATION_PREFIX = "wdv_"
 MAX_SMS_ATTEMPTS = 5
@@ -51,8 +53,24 @@ class Verification:
     expires_at: datetime
 
 
-def do_send_sms_code(deps: IdentityDeps, principal: Principal, ctx: RequestContext) -> datetime:
-    """Text a one-time code to the phone on file; returns when it expires."""
+def do_send_sms_code(
+    deps: IdentityDeps,
+    principal: Principal,
+    ctx: RequestContext,
+    *,
+    purpose: AlertKind = AlertKind.VERIFICATION_CODE,
+    purpose_params: Mapping[str, str] | None = None,
+) -> datetime:
+    """Text a one-time code to the phone on file; returns when it expires.
+
+    ``purpose`` is the code kind whose words say what the code is for (the customer's
+    own step-up by default; ``ticket_verification_code`` with ``ticket_number`` in
+    ``purpose_params`` when an agent asks them to confirm on a ticket). The code is
+    the same single one either way: a new one replaces any earlier one, and
+    :func:`do_verify` spends it.
+    """
+    if purpose not in CODE_KINDS:
+        raise ValueError(f"{purpose} is not a kind of alert that carries a code")
     user = principal.user
     if not user.phone:
         raise NoPhoneOnFile("add a phone number first, or verify with your password")
@@ -80,9 +98,13 @@ def do_send_sms_code(deps: IdentityDeps, principal: Principal, ctx: RequestConte
         )
         deps.alert(
             conn,
-            AlertKind.VERIFICATION_CODE,
+            purpose,
             user,
-            {"code": code, "minutes": deps.settings.sms_code_ttl_seconds // 60},
+            {
+                **(purpose_params or {}),
+                "code": code,
+                "minutes": deps.settings.sms_code_ttl_seconds // 60,
+            },
             phone=user.phone,
             email=None,
             use_profile_contacts=False,
@@ -101,23 +123,30 @@ def do_verify(
     code: str | None,
     ctx: RequestContext,
 ) -> Verification:
-    """Prove presence again; returns a single-use token for one sensitive action."""
+    """Prove presence again; returns a single-use token for one sensitive action.
+
+    Wrong passwords and codes count towards the same lockout as the login form (the
+    account and the source address): a stolen session must not become a way to guess
+    the password or a 6-digit code without limit.
+    """
     user = principal.user
     now = deps.clock.now()
+    source = f"ip:{ctx.source_ip or 'unknown'}"
+    refuse_if_locked(deps, user.id, source)
     if method is VerificationMethod.PASSWORD:
         with deps.engine.connect() as conn:
             row = store.user_row(conn, user.id)
         if not password or not deps.passwords.verify(row.password_hash, password):
-            _note_failed_verification(deps, user, method, ctx)
+            _note_failed_verification(deps, user, method, source, ctx)
             raise CodeInvalid("the password is not right")
     elif method is VerificationMethod.TOTP:
         if not user.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on for this account")
         if not code or not _consume_totp(deps, user.id, code, now):
-            _note_failed_verification(deps, user, method, ctx)
+            _note_failed_verification(deps, user, method, source, ctx)
             raise CodeInvalid("that code is not right or was already used")
     elif not code or not _consume_sms(deps, user.id, code, now):
-        _note_failed_verification(deps, user, method, ctx)
+        _note_failed_verification(deps, user, method, source, ctx)
         raise CodeInvalid("that code is not right, has expired, or was already used")
     token = new_token(VERIFICATION_PREFIX)
     expires_at = now + timedelta(seconds=deps.settings.verification_ttl_seconds)
@@ -139,7 +168,7 @@ def do_verify(
 
 
 def _note_failed_verification(
-    deps: IdentityDeps, user: User, method: VerificationMethod, ctx: RequestContext
+    deps: IdentityDeps, user: User, method: VerificationMethod, source: str, ctx: RequestContext
 ) -> None:
     deps.transaction(
         lambda conn: store.add_security_event(
@@ -151,6 +180,7 @@ def _note_failed_verification(
             deps.clock.now(),
         )
     )
+    record_failed_attempt(deps, user.id, source, ctx)  # raises AccountLocked past the limit
 
 
 def _consume_totp(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime) -> bool:
