@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from walletdesk.identity.changes import list_cards
 from walletdesk.wallet.customer_views import list_my_refunds
-from walletdesk.wallet.payments import get_payment_for
+from walletdesk.wallet.payment_views import get_payment_for
 
 
 def test_transfer_to_someone_who_does_not_use_walletdesk_is_refused(

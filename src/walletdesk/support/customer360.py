@@ -29,8 +29,8 @@ from walletdesk.wallet.customer_views import list_my_limit_requests
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.diagnosis import diagnose
 from walletdesk.wallet.limit_requests import NEEDS_REVIEW, get_limits
-from walletdesk.wallet.payments import payment_public, seen_at
-from walletdesk.wallet.refunds import refund_public
+from walletdesk.wallet.payment_views import payment_public, seen_at
+from walletdesk.wallet.refund_views import refund_public
 
 RECENT = 20
 
@@ -90,6 +90,7 @@ def get_customer_360(
             "open_tickets": _open_tickets(conn, customer),
             "actions": _actions(conn, customer),
             "verification": None,
+            "verification_request": None,
         }
         if ticket_id is not None:
             ticket = conn.execute(
@@ -102,6 +103,10 @@ def get_customer_360(
             verified = actions.latest_verification(conn, ticket_id, customer.id)
             if verified is not None:
                 body["verification"] = actions.verification_public(verified, now)
+            # A check the customer has yet to confirm on their ticket.
+            waiting = actions.pending_verification(conn, ticket_id, customer.id, now)
+            if waiting is not None:
+                body["verification_request"] = actions.verification_public(waiting, now)
     body["limits"] = get_limits(deps, customer, currency)
     # What the agent can act on: requests the automatic rules left to a person, and
     # the linked cards (last four digits and bank only; the vault keeps the number).

@@ -34,7 +34,7 @@ from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import check_currency
 from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.limits_policy import Scope, Window, base_limits
-from walletdesk.wallet.payments import money_json
+from walletdesk.wallet.payment_views import money_json
 
 MIN_ACCOUNT_AGE = timedelta(days=30)
 QUIET_PERIOD = timedelta(days=7)

@@ -45,7 +45,6 @@ from walletdesk.wallet.payment_rules import (
     PaymentTimedOut,
 )
 from walletdesk.wallet.payment_views import (
-    get_payment_for,
     money_json,
     payment_public,
     payment_row,
@@ -53,20 +52,15 @@ from walletdesk.wallet.payment_views import (
     webhook_payload,
 )
 
-# get_payment_for, money_json, payment_public and seen_at live in payment_views.py;
-# they are exported here too because web/pages/, wallet/limit_requests.py,
-# support/actions_params.py and support/customer360.py, which other work in
-# progress owns, still import them from this module.
+# money_json lives in payment_views.py; it is exported here too while
+# support/actions_params.py still imports it from this module.
 __all__ = [
     "PayResult",
     "do_cancel_intent",
     "do_create_intent",
     "do_pay",
     "expire_due",
-    "get_payment_for",
     "money_json",
-    "payment_public",
-    "seen_at",
 ]
 
 

@@ -86,19 +86,14 @@ from walletdesk.wallet.refund_store import (
     release_refund,
     reserve_refund,
 )
-from walletdesk.wallet.refund_views import list_refunds_for_payment, refund_public
+from walletdesk.wallet.refund_views import refund_public
 
-# list_refunds_for_payment and refund_public live in refund_views.py; they are
-# exported here too because web/pages/merchant.py and support/customer360.py,
-# which belong to other work in progress, still import them from this module.
 __all__ = [
     "check_refund_policy",
     "do_approve_refund",
     "do_reject_refund",
     "do_request_refund",
     "do_retry_refund",
-    "list_refunds_for_payment",
-    "refund_public",
 ]
 
 # -- requesting ----------------------------------------------------------------------

@@ -35,7 +35,6 @@ from walletdesk.support.helpcenter.search_index import (
     FTS_TABLE,
     PG_HEAD,
     facet_token,
-    tsvector_literal,
 )
 from walletdesk.support.helpcenter.search_plan import SearchPlan, plan_search, term_counts
 from walletdesk.support.helpcenter.snippets import make_snippet, plain_text
@@ -49,9 +48,7 @@ BODY_WEIGHT = 1.0
 # ts_rank_cd weights for D (body), C (unused), B (tags), A (title).
 _PG_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
 
-# tsvector_literal lives in search_index.py; it is exported here too because
-# support/tickets/search.py, which other work in progress owns, imports it from here.
-__all__ = ["MAX_LIMIT", "SearchHit", "search_in", "tsvector_literal"]
+__all__ = ["MAX_LIMIT", "SearchHit", "search_in"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
 from walletdesk.identity.roles import Permission, authorize
-from walletdesk.support.helpcenter.search import tsvector_literal
+from walletdesk.support.helpcenter.search_index import tsvector_literal
 from walletdesk.support.helpcenter.snippets import make_snippet
 from walletdesk.support.helpcenter.tokenize import QueryTerm, index_tokens, normalise, query_terms
 from walletdesk.support.tickets import tables as t

@@ -15,7 +15,7 @@ from walletdesk.support.helpcenter.service import get_article
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.rules import Channel
 from walletdesk.support.tickets.service import do_create_ticket
-from walletdesk.wallet import customer_views, payments, refunds
+from walletdesk.wallet import customer_views, payment_views, payments, refunds
 from walletdesk.web.context import Page
 from walletdesk.web.pages.customer_forms import (
     CustomerPage,
@@ -161,7 +161,7 @@ def request_refund(
     chosen = _id(payment_id, "payment")
     form = {"reason": reason, "amount": amount, "note": note, "evidence": evidence, "route": route}
     try:
-        payment = payments.get_payment_for(
+        payment = payment_views.get_payment_for(
             p.container.wallet, chosen, customer_id=p.me.user.id, locale=p.locale
         )
         wanted = Money.parse(amount.strip(), payment["currency"]) if amount.strip() else None

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from walletdesk.core.errors import NotFound, WalletdeskError
-from walletdesk.wallet import merchant_views, payments, refunds
+from walletdesk.wallet import merchant_views, payment_views, payments, refund_views, refunds
 from walletdesk.wallet.merchant_users import get_merchant_for_user
 from walletdesk.wallet.merchants import Merchant
 from walletdesk.web.context import Page, UserPage, UserPost
@@ -149,10 +149,10 @@ def payment_link(s: ShopPage, payment_id: str) -> Response:
     chosen = parse_uuid(payment_id)
     if chosen is None:
         raise NotFound("no such payment")
-    payment = payments.get_payment_for(
+    payment = payment_views.get_payment_for(
         p.container.wallet, chosen, merchant_id=merchant.id, locale=p.locale
     )
-    found = refunds.list_refunds_for_payment(
+    found = refund_views.list_refunds_for_payment(
         p.container.wallet, chosen, actor=None, merchant=merchant, locale=p.locale
     )
     url = pay_url(p, chosen)
