@@ -87,7 +87,7 @@ def test_proposer_cannot_approve_their_own_action(
     me: Customer, agent: Customer, supervisor: Customer, container: Container
 ) -> None:
     ticket_id = open_ticket(me)
-    verify_by_sms(agent, container, ticket_id)
+    verify_by_sms(agent, me, container, ticket_id)
     # A supervisor proposing is just as unable to approve it alone.
     proposed = propose(supervisor, me, "freeze", ticket_id, "k1")
     assert proposed.status_code == 201, proposed.json()
@@ -172,7 +172,7 @@ def test_reset_2fa_approved_turns_totp_off(
     enable_totp(me, clock)
     assert me.get("/api/v1/me").json()["totp_enabled"] is True
     ticket_id = open_ticket(me)
-    verify_by_sms(agent, container, ticket_id)
+    verify_by_sms(agent, me, container, ticket_id)
     proposed = propose(agent, me, "reset_2fa", ticket_id, "k1")
     assert proposed.status_code == 201, proposed.json()
     approved = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")

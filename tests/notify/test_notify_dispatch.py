@@ -130,6 +130,31 @@ def test_a_verification_code_goes_only_to_its_destination_and_is_blanked_once_se
     assert row.payload == {"code": "[redacted]", "minutes": 5}
 
 
+def test_a_ticket_code_says_where_to_enter_it_and_is_blanked_once_sent(
+    engine: Engine, clock: FakeClock, dispatcher: Dispatcher, sms_twin: StoredSmsSender
+) -> None:
+    alert_id = enqueue_committed(
+        engine,
+        clock,
+        kind="ticket_verification_code",
+        user_id=ALICE,
+        locale="en",
+        params={"code": "482913", "minutes": 5, "ticket_number": "WD-000042"},
+        phone=ALICE_PHONE,
+    )
+    dispatcher.run_once()
+
+    assert inbox_of(engine, ALICE) == []
+    [sms] = sms_twin.messages_to(ALICE_PHONE)
+    assert sms.body.startswith(
+        "walletdesk: 482913 confirms it's you on walletdesk ticket WD-000042. Enter it only "
+        "on that ticket in the walletdesk app or website"
+    )
+    row = outbox_row(engine, alert_id)
+    assert (row.status, row.delivered) == ("sent", "sms")
+    assert row.payload == {"code": "[redacted]", "minutes": 5, "ticket_number": "WD-000042"}
+
+
 def test_a_channel_without_a_destination_is_skipped_and_the_time_is_when_it_was_enqueued(
     engine: Engine, clock: FakeClock, dispatcher: Dispatcher, sms_twin: StoredSmsSender
 ) -> None:

@@ -238,11 +238,12 @@ def test_security_alerts_cannot_leave_the_inbox_but_may_leave_email() -> None:
     assert may_disable(AlertKind.TRANSACTION, Channel.INBOX) is True
 
 
-def test_a_verification_code_never_goes_to_the_inbox() -> None:
-    channels = candidate_channels(
-        AlertKind.VERIFICATION_CODE, has_user=True, has_email=False, has_phone=True
-    )
+@pytest.mark.parametrize("kind", [AlertKind.VERIFICATION_CODE, AlertKind.TICKET_VERIFICATION_CODE])
+def test_a_verification_code_never_goes_to_the_inbox(kind: AlertKind) -> None:
+    channels = candidate_channels(kind, has_user=True, has_email=False, has_phone=True)
     assert channels == {Channel.SMS}
+    assert kind not in kinds_in(AlertCategory.SECURITY)
+    assert secret_keys(kind, {"code": "123456", "ticket_number": "WD-000001"}) == []
     everything = candidate_channels(
         AlertKind.PASSWORD_CHANGED, has_user=True, has_email=True, has_phone=False
     )

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import accounts
-from walletdesk.identity.model import RequestContext, User
+from walletdesk.identity.model import Principal, RequestContext, User
 from walletdesk.support import actions
 from walletdesk.support.reports import get_report
 from walletdesk.support.tickets import service as tickets
@@ -90,6 +90,19 @@ def second_person(browser: Browser, live_server: Any, login: str) -> Page:
     tab = context.new_page()
     tab.on("dialog", lambda dialog: dialog.accept())
     log_in(tab, login)
+    return tab
+
+
+def customer_signed_in(browser: Browser, live_server: Any, customer: User, **login: str) -> Page:
+    """The customer on their own device: a browser context of their own, signed in."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale=login.pop("locale", "en-GB"),
+        viewport={"width": 390, "height": 844},
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    log_in(tab, str(customer.phone), PASSWORD, **login)
     return tab
 
 
@@ -197,13 +210,48 @@ def test_story_5_a_limit_raise_is_verified_proposed_and_approved_by_a_second_per
     form.locator("button[type=submit]").click()
     expect(page.locator(".flash.error")).to_contain_text("Verify the customer's identity")
 
-    # Verify by SMS: the customer reads the code out, the agent types it.
+    # Verify by SMS: the code goes to the customer's phone, and the customer enters it
+    # on their own ticket; the agent never hears it.
     page.click("#send-code")
-    expect(page.locator(".flash.ok[role=status]")).to_contain_text("Code sent")
-    page.fill("#verify-code", sms_code(container, str(customer.phone)))
-    page.click("form[action$='/verification/confirm'] button")
+    expect(page.locator(".flash.ok[role=status]")).to_contain_text(
+        "Asked the customer to confirm on their ticket"
+    )
+    box = page.get_by_test_id("verification")
+    expect(box.locator("[data-state]")).to_have_attribute("data-state", "waiting")
+    expect(box).to_contain_text("Waiting for the customer to confirm on their ticket")
+    expect(box.get_by_test_id("never-ask-codes")).to_have_text(
+        f"Ask them to open ticket {ticket['number']} in the app. "
+        "Never ask them to read a code to you."
+    )
+    expect(page.locator("#verify-code")).to_have_count(0)
+
+    customer_tab = customer_signed_in(browser, live_server, customer)
+    try:
+        customer_tab.goto(f"/me/help/tickets/{ticket['id']}")
+        confirm = customer_tab.get_by_test_id("confirm-identity")
+        expect(confirm).to_contain_text("An agent asked you to confirm it's you")
+        expect(confirm).to_contain_text(
+            "Enter the code we sent to your phone here. Never tell this code to anyone, "
+            "including our staff."
+        )
+        customer_tab.fill("#confirm-code", sms_code(container, str(customer.phone)))
+        confirm.locator("button[type=submit]").click()
+        expect(customer_tab.locator(".flash.ok[role=status]")).to_contain_text(
+            "you confirmed it's you"
+        )
+        expect(customer_tab.get_by_test_id("confirm-identity")).to_have_count(0)
+        # The internal note is for the agents only.
+        expect(customer_tab.locator("main")).not_to_contain_text("confirmed it's them")
+    finally:
+        customer_tab.context.close()
+
+    page.reload()
     expect(page.get_by_test_id("verification").locator("[data-state]")).to_have_attribute(
         "data-state", "verified"
+    )
+    expect(page.get_by_test_id("verification")).to_contain_text("Verified by SMS code")
+    expect(page.locator("#conversation .bubble.note")).to_contain_text(
+        "The customer confirmed it's them in the app (SMS code)."
     )
 
     page.click("details.propose >> summary:has-text('Raise a limit for a while')")
@@ -484,10 +532,23 @@ def test_limit_requests_cards_and_the_authenticator_code_in_the_console(
     )
     expect(c360.get_by_test_id("limit-requests").locator("li[data-request-id]")).to_have_count(1)
 
-    # Verified with the code the customer reads from their authenticator app.
-    page.fill("#totp-code", pyotp.TOTP(secret).now())
+    # Verified with the customer's authenticator app: the agent asks, and the customer
+    # enters the code on their ticket (here through the service, as their app would).
     page.click("form[data-verify=totp] button")
-    expect(page.locator(".flash.ok[role=status]")).to_contain_text("Identity verified")
+    expect(page.get_by_test_id("verification").locator("[data-state]")).to_have_attribute(
+        "data-state", "waiting"
+    )
+    actions.do_confirm_on_ticket(
+        container.wallet,
+        Principal(customer, None),
+        uuid.UUID(ticket["id"]),
+        code=pyotp.TOTP(secret).now(),
+        ctx=RequestContext(),
+    )
+    page.reload()
+    expect(page.get_by_test_id("verification").locator("[data-state]")).to_have_attribute(
+        "data-state", "verified"
+    )
     expect(page.get_by_test_id("verification")).to_contain_text("authenticator code")
 
     page.click("details.propose >> summary:has-text('Approve a limit request')")
@@ -524,16 +585,40 @@ def test_limit_requests_cards_and_the_authenticator_code_in_the_console(
     assert day_limit(container, customer) == "20000.00"
 
     # The same console in Chinese: every new word is there, no bare key.
-    other, _ = reviewable_customer(container, name="王芳")
+    other, other_secret = reviewable_customer(container, name="王芳")
     zh_ticket = open_ticket(container, other, "提额", "请帮我提高每日限额")
     log_in(zh_page, AGENT)
     zh_page.goto(f"/agent/tickets/{zh_ticket['id']}")
     actions_box = zh_page.locator("#actions")
-    for words in ("批准提额申请", "拒绝提额申请", "解绑银行卡", "身份验证器验证码"):
+    for words in ("批准提额申请", "拒绝提额申请", "解绑银行卡", "请客户用身份验证器确认"):
         expect(actions_box).to_contain_text(words)
     expect(zh_page.get_by_test_id("customer-360")).to_contain_text("待人工审核的提额申请")
     text = zh_page.locator("main").inner_text()
     assert not re.search(r"\b(agent|admin|reports)\.[a-z_]+", text), text
+
+    # In Chinese too: the agent is told never to ask for the code, the customer where
+    # to enter it and never to tell anyone.
+    zh_page.click("#send-code")
+    expect(zh_page.get_by_test_id("never-ask-codes")).to_have_text(
+        f"请客户在 App 中打开工单 {zh_ticket['number']}。切勿让客户把验证码读给您。"
+    )
+    zh_customer = customer_signed_in(
+        browser, live_server, other, locale="zh-CN", code=pyotp.TOTP(other_secret).now()
+    )
+    try:
+        zh_customer.goto(f"/me/help/tickets/{zh_ticket['id']}")
+        confirm = zh_customer.get_by_test_id("confirm-identity")
+        expect(confirm).to_contain_text("客服请您确认本人身份")
+        expect(confirm).to_contain_text(
+            "请在此输入我们发送到您手机的验证码。切勿将验证码告诉任何人，包括我们的工作人员。"
+        )
+        zh_customer.fill("#confirm-code", sms_code(container, str(other.phone)))
+        confirm.locator("button[type=submit]").click()
+        expect(zh_customer.locator(".flash.ok[role=status]")).to_contain_text("您已确认本人身份")
+    finally:
+        zh_customer.context.close()
+    zh_page.reload()
+    expect(zh_page.get_by_test_id("verification")).to_contain_text("已通过短信验证码核验")
 
 
 def test_the_customer_sees_a_request_under_review_and_what_happens_next(

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from walletdesk.notify.messages import AlertKind, Channel
+from walletdesk.notify.messages import CODE_KINDS, AlertKind, Channel
 
 
 class OutboxStatus(StrEnum):
@@ -61,6 +61,6 @@ def parse_channels(text: str) -> frozenset[Channel]:
 def redacted(kind: AlertKind, params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` with the one allowed secret blanked, for rows that are finished:
     a verification code has no business staying readable in the outbox."""
-    if kind is AlertKind.VERIFICATION_CODE and "code" in params:
+    if kind in CODE_KINDS and "code" in params:
         return {**params, "code": REDACTED}
     return dict(params)

@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     ACCOUNT_FROZEN = "account_frozen"
     ACCOUNT_UNFROZEN = "account_unfrozen"
     VERIFICATION_CODE = "verification_code"
+    # The code a customer enters on their own ticket to confirm it's them to an agent.
+    TICKET_VERIFICATION_CODE = "ticket_verification_code"
     TRANSACTION = "transaction"
     LIMIT_CHANGED = "limit_changed"
     LIMIT_REQUEST_DECLINED = "limit_request_declined"
@@ -91,6 +93,7 @@ KINDS: Mapping[AlertKind, KindRule] = {
     AlertKind.SECURITY_EVENT: KindRule(_S, variant_param="event", footer=SECURITY_FOOTER),
     # The code message carries its own warning; a footer would only lengthen the SMS.
     AlertKind.VERIFICATION_CODE: KindRule(_S),
+    AlertKind.TICKET_VERIFICATION_CODE: KindRule(_S),
     AlertKind.TRANSACTION: KindRule(_T, variant_param="direction"),
     AlertKind.REFUND_STATUS: KindRule(_T, variant_param="status"),
     AlertKind.PAYMENT_FAILED: KindRule(_T, variant_param="reason"),
@@ -102,6 +105,13 @@ KINDS: Mapping[AlertKind, KindRule] = {
     AlertKind.TICKET_REPLY: KindRule(_A),
     AlertKind.TICKET_SOLVED: KindRule(_A, variant_param="rating"),
 }
+
+
+# Kinds that carry a one-time code: sent only to the destination asked for, never to
+# the inbox, never adjustable, their code blanked once delivered.
+CODE_KINDS: frozenset[AlertKind] = frozenset(
+    {AlertKind.VERIFICATION_CODE, AlertKind.TICKET_VERIFICATION_CODE}
+)
 
 
 def variants(kind: AlertKind) -> list[str]:
@@ -123,13 +133,13 @@ def category_of(kind: AlertKind) -> AlertCategory:
 
 
 def kinds_in(category: AlertCategory) -> list[AlertKind]:
-    """The kinds of ``category`` a user may adjust (``verification_code`` never is)."""
+    """The kinds of ``category`` a user may adjust (the code kinds never are)."""
     return [k for k, rule in KINDS.items() if rule.category is category and is_adjustable(k)]
 
 
 def is_adjustable(kind: AlertKind) -> bool:
     """False for verification codes: they go to the destination asked for, or nowhere."""
-    return kind is not AlertKind.VERIFICATION_CODE
+    return kind not in CODE_KINDS
 
 
 def default_enabled(kind: AlertKind, channel: Channel) -> bool:
@@ -153,7 +163,7 @@ def candidate_channels(
     wanted = {Channel.EMAIL} if has_email else set()
     if has_phone:
         wanted.add(Channel.SMS)
-    if has_user and kind is not AlertKind.VERIFICATION_CODE:
+    if has_user and kind not in CODE_KINDS:
         wanted.add(Channel.INBOX)
     return frozenset(wanted)
 
@@ -190,7 +200,7 @@ _CODE_QUALIFIERS = frozenset(
 )
 # The one secret an alert is for: the code in a verification message.
 _ALLOWED_SECRETS: Mapping[AlertKind, frozenset[str]] = {
-    AlertKind.VERIFICATION_CODE: frozenset({"code"}),
+    kind: frozenset({"code"}) for kind in CODE_KINDS
 }
 
 

@@ -23,6 +23,7 @@ from walletdesk.core.ids import new_id
 from walletdesk.notify import tables as t
 from walletdesk.notify.delivery import OutboxStatus, format_channels
 from walletdesk.notify.messages import (
+    CODE_KINDS,
     LOCALES,
     AlertCategory,
     AlertKind,
@@ -91,14 +92,14 @@ def enqueue(
     ``user_id`` puts the alert in that user's inbox and applies their preferences;
     ``email`` / ``phone`` are the only destinations those channels use (for an
     email change, pass the *old* address). ``params`` fill the kind's texts;
-    ``time`` may be left out and then shows ``now``. ``verification_code`` needs at least
+    ``time`` may be left out and then shows ``now``. A code kind (``CODE_KINDS``) needs at least
     one destination and never reaches the inbox. ``locale`` is normalised
     (unsupported -> English).
 
     Raises ValueError, writing nothing, when the kind is unknown, ``params`` is not
     plain JSON, misses a parameter the texts need, or has a key that looks like a
     secret (password, token, secret, card number, PAN, CVV, PIN, one-time code; only a
-    verification code's ``code`` is allowed), or when the alert has nowhere to go.
+    code kind's ``code`` is allowed), or when the alert has nowhere to go.
     """
     kind = _kind(kind)
     if now.tzinfo is None:
@@ -116,7 +117,7 @@ def enqueue(
     channels = candidate_channels(
         kind, has_user=user_id is not None, has_email=email is not None, has_phone=phone is not None
     )
-    if kind is AlertKind.VERIFICATION_CODE and not channels:
+    if kind in CODE_KINDS and not channels:
         raise ValueError(f"{kind}: needs an email or phone destination, nowhere to go")
     if not channels:
         raise ValueError(f"{kind}: no user and no destination, the alert has nowhere to go")

@@ -221,6 +221,21 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "walletdesk 工作人员绝不会向您索要。如非本人操作，请立即修改密码。",
         )
     },
+    # Sent when an agent asks the customer to confirm it's them on a ticket. The
+    # customer types it on that ticket themselves; it is never read out to anyone.
+    "ticket_verification_code": {
+        "": _texts(
+            "Confirm it's you on ticket {ticket_number}",
+            "{code} confirms it's you on walletdesk ticket {ticket_number}. Enter it only "
+            "on that ticket in the walletdesk app or website; it expires in {minutes} "
+            "minutes. Never tell it to anyone, not even walletdesk staff: they will never "
+            "ask you for it. If you didn't ask walletdesk for help, change your password.",
+            "在工单 {ticket_number} 中确认本人身份",
+            "{code} 用于在 walletdesk 工单 {ticket_number} 中确认是您本人。请只在 walletdesk "
+            "App 或网站的该工单页面输入，{minutes} 分钟内有效。切勿告诉任何人，包括 walletdesk "
+            "工作人员：他们绝不会向您索要。如果您没有向 walletdesk 求助，请立即修改密码。",
+        )
+    },
     "transaction": {
         "in": _texts(
             "You received {currency} {amount}",

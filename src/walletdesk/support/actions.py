@@ -13,8 +13,10 @@ Risk classes (``actions_rules.RISK``):
   services the customer's own actions use, with before/after recorded.
 
 Identity verification on a ticket (sms, totp, document) lives in
-``actions_verification.py``; parameter checks in ``actions_params.py``; the runners
-in ``actions_runners.py``. The names other modules use stay importable from here.
+``actions_verification.py``: the agent starts a check and the customer confirms it
+on their own ticket (codes are never read out to staff). Parameter checks are in
+``actions_params.py``, the runners in ``actions_runners.py``. The names other
+modules use stay importable from here.
 
 Approving claims the action with a guarded ``UPDATE ... WHERE status = 'pending'``
 in its own transaction, so two approvals can never both execute it; the action
@@ -51,6 +53,7 @@ from walletdesk.support.actions_rules import (
     InvalidActionParams,
     NoPendingVerification,
     Risk,
+    TotpConfirmationUnavailable,
     TotpVerificationUnavailable,
     TwoFactorNotOn,
     UnknownAction,
@@ -59,10 +62,12 @@ from walletdesk.support.actions_rules import (
 )
 from walletdesk.support.actions_runners import RUNNERS
 from walletdesk.support.actions_verification import (
-    do_confirm_verification,
+    do_confirm_on_ticket,
     do_start_verification,
+    get_verification_request,
     is_freshly_verified,
     latest_verification,
+    pending_verification,
     ticket_row,
     verification_public,
 )
@@ -85,19 +90,22 @@ __all__ = [
     "InvalidActionParams",
     "NoPendingVerification",
     "Risk",
+    "TotpConfirmationUnavailable",
     "TotpVerificationUnavailable",
     "TwoFactorNotOn",
     "UnknownAction",
     "VerificationMethodKind",
     "action_public",
     "do_approve_action",
-    "do_confirm_verification",
+    "do_confirm_on_ticket",
     "do_propose_action",
     "do_reject_action",
     "do_start_verification",
     "get_action",
+    "get_verification_request",
     "latest_verification",
     "list_actions",
+    "pending_verification",
     "verification_public",
 ]
 

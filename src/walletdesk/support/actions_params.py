@@ -20,7 +20,7 @@ from walletdesk.identity.changes import find_card
 from walletdesk.identity.contacts import normalise_email, normalise_phone
 from walletdesk.identity.model import User
 from walletdesk.notify import tables as notify_tables
-from walletdesk.notify.messages import AlertKind
+from walletdesk.notify.messages import CODE_KINDS
 from walletdesk.support.actions_rules import MAX_TEXT, ActionKind, InvalidActionParams
 from walletdesk.wallet import limit_requests
 from walletdesk.wallet import tables as wallet_tables
@@ -90,7 +90,7 @@ def _resend_alert(conn: Connection, customer: User, params: dict[str, Any]) -> d
     ).first()
     if row is None:
         raise NotFound("no such alert for this customer")
-    if row.kind == AlertKind.VERIFICATION_CODE.value:
+    if row.kind in {kind.value for kind in CODE_KINDS}:
         # A one-time code is only ever sent because the customer asked for it.
         raise InvalidActionParams("verification codes are not resent", field="alert_id")
     return {"alert_id": str(alert_id)}

@@ -17,6 +17,9 @@ from walletdesk.identity.errors import Forbidden
 
 # A verification on a ticket counts for this long (DOMAIN.md §5).
 VERIFICATION_FRESHNESS = timedelta(minutes=15)
+# How long the customer has to confirm a check an agent started; after that the agent
+# starts again (a request left on a ticket for days must not be confirmable).
+CONFIRMATION_WINDOW = timedelta(minutes=15)
 MAX_TEXT = 500
 MAX_KEY = 80
 LIST_LIMIT = 50
@@ -65,9 +68,50 @@ RISK: dict[ActionKind, Risk] = {
 
 
 class VerificationMethodKind(StrEnum):
-    SMS = "sms"  # a code texted to the phone on file, read back by the customer
-    TOTP = "totp"  # a code from the customer's authenticator app, read out
+    # The customer, signed in, types the code on their own ticket: codes are never read
+    # out to staff (walletdesk tells everyone staff never ask for codes, DOMAIN.md §6).
+    SMS = "sms"  # a code texted to the phone on file
+    TOTP = "totp"  # a code from the customer's authenticator app
     DOCUMENT = "document"  # a document check the agent records with a note
+
+
+# Confirmed by the customer on their ticket; the document check is the agent's own.
+CUSTOMER_CONFIRMED = frozenset({VerificationMethodKind.SMS, VerificationMethodKind.TOTP})
+
+
+# -- words written on the ticket ------------------------------------------------------
+
+# A public message to the customer when an agent starts a check, in their language.
+CONFIRM_REQUEST: dict[VerificationMethodKind, dict[str, str]] = {
+    VerificationMethodKind.SMS: {
+        "en": "To confirm it's you, enter the code we just texted to the phone number on "
+        "your account here, on ticket {ticket_number} in the walletdesk app or website "
+        "(Me > Help & feedback). Never tell this code to anyone, including our staff: we "
+        "will never ask you for it.",
+        "zh-CN": "我们已向您账户绑定的手机号发送验证码。请在 walletdesk App 或网站的本工单"
+        "（{ticket_number}，我的 > 帮助与反馈）中输入，以确认是您本人。切勿将验证码告诉任何人，"
+        "包括我们的工作人员：我们绝不会向您索要。",
+    },
+    VerificationMethodKind.TOTP: {
+        "en": "To confirm it's you, open ticket {ticket_number} in the walletdesk app or "
+        "website (Me > Help & feedback) and enter the 6-digit code from your "
+        "authenticator app there. Never tell this code to anyone, including our staff: "
+        "we will never ask you for it.",
+        "zh-CN": "请在 walletdesk App 或网站中打开工单 {ticket_number}（我的 > 帮助与反馈），"
+        "输入身份验证器应用中的 6 位验证码，以确认是您本人。切勿将验证码告诉任何人，"
+        "包括我们的工作人员：我们绝不会向您索要。",
+    },
+}
+
+# An internal note when the customer has confirmed: agents read either language.
+CONFIRMED_NOTE = (
+    "The customer confirmed it's them in the app ({method_en}). "
+    "客户已在 App 中确认本人身份（{method_zh}）。"
+)
+METHOD_WORDS = {
+    VerificationMethodKind.SMS: {"en": "SMS code", "zh-CN": "短信验证码"},
+    VerificationMethodKind.TOTP: {"en": "authenticator code", "zh-CN": "身份验证器验证码"},
+}
 
 
 class ActionStatus(StrEnum):
@@ -122,7 +166,15 @@ class IdempotencyKeyReused(Conflict):
 
 
 class NoPendingVerification(Conflict):
+    """Nothing on this ticket is waiting for the customer to confirm."""
+
     code = "no_pending_verification"
+
+
+class TotpConfirmationUnavailable(Conflict):
+    """The check asks for an authenticator code but the customer turned 2FA off since."""
+
+    code = "totp_confirmation_unavailable"
 
 
 class TwoFactorNotOn(Conflict):
@@ -137,10 +189,11 @@ class TotpVerificationUnavailable(Conflict):
 
 ERRORS: dict[str, dict[str, str]] = {
     "identity_verification_required": {
-        "en": "Verify the customer's identity on this ticket first (SMS code, authenticator "
-        "code or document check); a verification counts for 15 minutes.",
-        "zh-CN": "请先在本工单中核验客户身份（短信验证码、身份验证器验证码或证件核验），"
-        "核验结果 15 分钟内有效。",
+        "en": "Verify the customer's identity on this ticket first: the customer confirms "
+        "an SMS or authenticator code on their own ticket, or you record a document "
+        "check. A verification counts for 15 minutes.",
+        "zh-CN": "请先在本工单中核验客户身份：由客户在其本人工单中确认短信或身份验证器验证码，"
+        "或由您记录证件核验。核验结果 15 分钟内有效。",
     },
     "title.identity_verification_required": {
         "en": "Identity verification required",
@@ -172,10 +225,23 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "title.action_idempotency_key_reused": {"en": "Key reused", "zh-CN": "幂等键重复"},
     "no_pending_verification": {
-        "en": "There is no SMS verification waiting for a code on this ticket.",
-        "zh-CN": "本工单没有等待验证码的短信核验。",
+        "en": "Nothing on this ticket is waiting for you to confirm it's you. If an agent "
+        "asked you to, the request may have expired: ask them to send a new one.",
+        "zh-CN": "本工单没有需要您确认身份的请求。如果客服刚请您确认，请求可能已过期，"
+        "请让客服重新发起。",
     },
     "title.no_pending_verification": {"en": "Nothing to confirm", "zh-CN": "无待确认核验"},
+    "totp_confirmation_unavailable": {
+        "en": "Two-factor authentication is off on your account, so there is no "
+        "authenticator code to enter. Reply on this ticket and the agent can send a code "
+        "to your phone instead.",
+        "zh-CN": "您的账户未开启双重验证，没有身份验证器验证码可以输入。请在本工单中回复，"
+        "客服可以改为向您的手机发送验证码。",
+    },
+    "title.totp_confirmation_unavailable": {
+        "en": "No authenticator app",
+        "zh-CN": "无身份验证器",
+    },
     "two_factor_not_on": {
         "en": "Two-factor authentication is not on for this customer.",
         "zh-CN": "该客户未开启双重验证。",

@@ -6,7 +6,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueCon
 
 from walletdesk.db.types import UTCDateTime, metadata
 
-# An agent's check that the person on a ticket is its customer (DOMAIN.md §5).
+# A check that the person on a ticket is its customer (DOMAIN.md §5): started by an
+# agent, confirmed by the customer on the ticket (sms, totp) or recorded (document).
 ticket_verifications = Table(
     "agent_ticket_verifications",
     metadata,
@@ -14,10 +15,10 @@ ticket_verifications = Table(
     Column("ticket_id", Uuid, ForeignKey("tickets.id"), nullable=False),
     Column("customer_id", Uuid, ForeignKey("users.id"), nullable=False),
     Column("agent_id", Uuid, ForeignKey("users.id"), nullable=False),
-    Column("method", String(16), nullable=False),  # sms | document
+    Column("method", String(16), nullable=False),  # sms | totp | document
     Column("note", String(500)),
     Column("created_at", UTCDateTime, nullable=False),
-    # Null while an SMS code is still waiting to be read back.
+    # Null while waiting for the customer to confirm on their ticket (sms, totp).
     Column("verified_at", UTCDateTime),
     Index("ix_agent_ticket_verifications_ticket", "ticket_id", "customer_id", "verified_at"),
 )

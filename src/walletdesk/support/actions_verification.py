@@ -1,12 +1,23 @@
-"""Identity verification on a ticket: the agent's proof that the caller is the customer.
+"""Identity verification on a ticket: proof that the person an agent helps is the customer.
+
+walletdesk tells every customer that its staff never ask for codes (the SMS text,
+every alert, the help centre and the scam checker say so, DOMAIN.md §6). So no
+code is ever read out to an agent: the agent *starts* a check and the customer,
+signed in, *confirms* it on their own ticket in the app or website.
 
 Three methods (DOMAIN.md §5), each counting for :data:`VERIFICATION_FRESHNESS`:
 
-* ``sms``: identity's own SMS step-up code goes to the phone on file; the customer
-  reads it back and the agent confirms it (:func:`do_confirm_verification`);
-* ``totp``: the customer reads the current code from their authenticator app; it is
-  checked by identity with the login path's replay protection and lockout;
-* ``document``: the agent records a document check with a note.
+* ``sms``: :func:`do_start_verification` texts identity's one-time code to the phone
+  on file, in words that say it is for this ticket and must never be told to
+  anyone; the customer enters it on the ticket (:func:`do_confirm_on_ticket`);
+* ``totp``: nothing is sent; the customer is asked on the ticket (a message and an
+  in-app/email alert) to enter the code from their authenticator app there;
+* ``document``: the agent records a document check with a note; verified at once.
+
+The customer's code is checked by :func:`walletdesk.identity.verification.do_verify`
+with the customer's own principal, so expiry, single use and the account lockout
+are identity's. A check the customer has not confirmed within
+:data:`CONFIRMATION_WINDOW` lapses; the agent starts a new one.
 """
 
 from __future__ import annotations
@@ -17,23 +28,39 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from walletdesk.core.errors import NotFound, ValidationError, WalletdeskError
+from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.identity import store as identity_store
-from walletdesk.identity.authentication import do_check_totp_for_agent
 from walletdesk.identity.errors import TotpNotEnrolled
 from walletdesk.identity.model import Principal, RequestContext, User, VerificationMethod
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.identity.verification import do_send_sms_code, do_verify
+from walletdesk.notify.messages import AlertKind, normalise_locale
 from walletdesk.support import actions_tables as at
 from walletdesk.support.actions_rules import (
+    CONFIRM_REQUEST,
+    CONFIRMATION_WINDOW,
+    CONFIRMED_NOTE,
+    CUSTOMER_CONFIRMED,
+    METHOD_WORDS,
     VERIFICATION_FRESHNESS,
     NoPendingVerification,
+    TotpConfirmationUnavailable,
     TotpVerificationUnavailable,
     VerificationMethodKind,
     clean_text,
 )
+from walletdesk.support.tickets import notices
 from walletdesk.support.tickets import tables as ticket_tables
+from walletdesk.support.tickets.errors import TicketClosed
+from walletdesk.support.tickets.rules import CLOSED_STATES, MessageKind, TicketStatus
+from walletdesk.support.tickets.steps import add_message, touch
+from walletdesk.support.tickets.views import own_ticket
 from walletdesk.wallet.deps import WalletDeps
+
+_CODE_METHOD = {
+    VerificationMethodKind.SMS: VerificationMethod.SMS,
+    VerificationMethodKind.TOTP: VerificationMethod.TOTP,
+}
 
 
 def ticket_row(conn: Connection, ticket_id: uuid.UUID) -> Any:
@@ -50,7 +77,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def verification_public(row: Any, now: datetime) -> dict[str, Any]:
+    """A check as agents see it. ``status``: ``waiting_for_customer`` (started, the
+    customer has until ``confirm_by`` to confirm on their ticket), ``lapsed`` (they
+    did not), ``verified`` (``fresh`` until ``valid_until``)."""
     fresh = row.verified_at is not None and now - row.verified_at <= VERIFICATION_FRESHNESS
+    confirm_by = row.created_at + CONFIRMATION_WINDOW
+    if row.verified_at is not None:
+        status = "verified"
+    else:
+        status = "waiting_for_customer" if now <= confirm_by else "lapsed"
     return {
         "id": str(row.id),
         "ticket_id": str(row.ticket_id),
@@ -58,7 +93,10 @@ def verification_public(row: Any, now: datetime) -> dict[str, Any]:
         "agent_id": str(row.agent_id),
         "method": row.method,
         "note": row.note,
+        "status": status,
+        "confirmed_by": "customer" if row.method in CUSTOMER_CONFIRMED else "agent",
         "created_at": row.created_at.isoformat(),
+        "confirm_by": _iso(confirm_by if row.verified_at is None else None),
         "verified_at": _iso(row.verified_at),
         "valid_until": _iso(row.verified_at + VERIFICATION_FRESHNESS if row.verified_at else None),
         "fresh": fresh,
@@ -84,6 +122,44 @@ def latest_verification(
     ).first()
 
 
+def pending_verification(
+    conn: Connection, ticket_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+) -> Any | None:
+    """The check waiting for the customer to confirm on this ticket, if any.
+
+    Only the latest unconfirmed check started on the ticket counts, and only within
+    :data:`CONFIRMATION_WINDOW`; a document check recorded since replaces it.
+    """
+    v = at.ticket_verifications
+    mine = and_(v.c.ticket_id == ticket_id, v.c.customer_id == customer_id)
+    latest = conn.execute(
+        select(v)
+        .where(and_(mine, v.c.verified_at.is_(None)))
+        .order_by(v.c.created_at.desc())
+        .limit(1)
+    ).first()
+    if (
+        latest is None
+        or latest.method not in CUSTOMER_CONFIRMED
+        or now - latest.created_at > CONFIRMATION_WINDOW
+    ):
+        return None
+    # A document check recorded since leaves nothing to confirm; at the same instant
+    # too, so the clock's resolution cannot revive a request.
+    done_since = conn.execute(
+        select(v.c.id)
+        .where(
+            and_(
+                mine,
+                v.c.method == VerificationMethodKind.DOCUMENT.value,
+                v.c.created_at >= latest.created_at,
+            )
+        )
+        .limit(1)
+    ).first()
+    return None if done_since is not None else latest
+
+
 def is_freshly_verified(
     conn: Connection, ticket_id: uuid.UUID | None, customer_id: uuid.UUID, now: datetime
 ) -> bool:
@@ -94,6 +170,26 @@ def is_freshly_verified(
     return verified is not None and now - verified.verified_at <= VERIFICATION_FRESHNESS
 
 
+def get_verification_request(
+    deps: WalletDeps, customer: User, ticket_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """What the customer sees of a check waiting on their own ticket, or None.
+
+    Raises NotFound for a ticket that is not theirs.
+    """
+    now = deps.clock.now()
+    with deps.engine.connect() as conn:
+        ticket = own_ticket(conn, ticket_id, customer.id)
+        pending = pending_verification(conn, ticket.id, customer.id, now)
+        if pending is None or TicketStatus(ticket.status) in CLOSED_STATES:
+            return None
+    return {
+        "method": pending.method,
+        "requested_at": pending.created_at.isoformat(),
+        "confirm_by": (pending.created_at + CONFIRMATION_WINDOW).isoformat(),
+    }
+
+
 def do_start_verification(
     deps: WalletDeps,
     agent: User,
@@ -102,12 +198,15 @@ def do_start_verification(
     method: str,
     note: str | None,
     ctx: RequestContext,
-    code: str | None = None,
 ) -> dict[str, Any]:
-    """Start (sms) or complete (totp with ``code``, document with ``note``) a check.
+    """Ask the customer to confirm on their ticket (sms, totp) or record a document check.
 
-    Raises TotpVerificationUnavailable when the customer has 2FA off, CodeInvalid for a
-    wrong or already used authenticator code, AccountLocked past the login path's limit.
+    ``sms`` texts a code for this ticket to the phone on file; ``totp`` sends nothing
+    (the customer uses their authenticator app). Both leave a message on the ticket
+    telling the customer where to enter the code and never to tell it to anyone, and
+    wait for :func:`do_confirm_on_ticket`. ``document`` needs ``note`` and is verified
+    at once. Raises TotpVerificationUnavailable when the customer has 2FA off,
+    NoPhoneOnFile for sms without a phone, TicketClosed on a closed ticket (sms, totp).
     """
     authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
     try:
@@ -118,14 +217,22 @@ def do_start_verification(
     with deps.engine.connect() as conn:
         ticket = ticket_row(conn, ticket_id)
         customer = identity_store.get_user(conn, ticket.customer_id)
+    asks_customer = chosen in CUSTOMER_CONFIRMED
+    if asks_customer and TicketStatus(ticket.status) in CLOSED_STATES:
+        raise TicketClosed("the ticket is closed")
+    if chosen is VerificationMethodKind.TOTP and not customer.totp_enabled:
+        raise TotpVerificationUnavailable("the customer has two-factor authentication off")
     if chosen is VerificationMethodKind.SMS:
-        # identity's own SMS path: the same code, text and expiry as a customer's step-up.
-        do_send_sms_code(deps.identity, Principal(customer, None), ctx)
-    elif chosen is VerificationMethodKind.TOTP:
-        _check_totp(deps, agent, customer, ticket_id, code, ctx)
+        # identity's own code (expiry, single use, lockout), in words for this ticket.
+        do_send_sms_code(
+            deps.identity,
+            Principal(customer, None),
+            ctx,
+            purpose=AlertKind.TICKET_VERIFICATION_CODE,
+            purpose_params={"ticket_number": ticket.number},
+        )
     now = deps.clock.now()
     verification_id = uuid.uuid4()
-    done = chosen is not VerificationMethodKind.SMS
 
     def work(conn: Connection) -> dict[str, Any]:
         conn.execute(
@@ -137,12 +244,29 @@ def do_start_verification(
                 method=chosen.value,
                 note=cleaned,
                 created_at=now,
-                verified_at=now if done else None,
+                verified_at=None if asks_customer else now,
             )
         )
+        if asks_customer:
+            words = CONFIRM_REQUEST[chosen][normalise_locale(customer.locale)]
+            add_message(
+                conn,
+                ticket_id,
+                agent,
+                MessageKind.PUBLIC,
+                words.format(ticket_number=ticket.number),
+                now,
+            )
+            touch(conn, ticket_id, now)
+            if chosen is VerificationMethodKind.TOTP:
+                # The SMS tells the customer for sms; for totp, the inbox and email do.
+                notices.reply_sent(conn, ticket, now)
         deps.identity.audit(
             conn,
-            "agent.identity.verified" if done else "agent.identity.code_sent",
+            {
+                VerificationMethodKind.SMS: "agent.identity.code_sent",
+                VerificationMethodKind.TOTP: "agent.identity.requested",
+            }.get(chosen, "agent.identity.verified"),
             actor=agent,
             subject=customer,
             ctx=ctx,
@@ -157,95 +281,86 @@ def do_start_verification(
     return deps.transaction(work)
 
 
-def _check_totp(
-    deps: WalletDeps,
-    agent: User,
-    customer: User,
-    ticket_id: uuid.UUID,
-    code: str | None,
-    ctx: RequestContext,
-) -> None:
-    if not customer.totp_enabled:
-        raise TotpVerificationUnavailable("the customer has two-factor authentication off")
-    if not code or not code.strip():
-        raise ValidationError("enter the code from the customer's authenticator app", field="code")
-    try:
-        do_check_totp_for_agent(
-            deps.identity, actor=agent, user_id=customer.id, code=code.strip(), ctx=ctx
-        )
-    except TotpNotEnrolled:  # turned off since we looked
-        raise TotpVerificationUnavailable(
-            "the customer has two-factor authentication off"
-        ) from None
-    except WalletdeskError as error:
-        refused = error.code
-        # Who tried codes for whom is worth keeping, not only that a code failed.
-        deps.transaction(
-            lambda conn: deps.identity.audit(
-                conn,
-                "agent.identity.failed",
-                actor=agent,
-                subject=customer,
-                ctx=ctx,
-                after={
-                    "ticket_id": str(ticket_id),
-                    "method": VerificationMethodKind.TOTP.value,
-                    "error": refused,
-                },
-            )
-        )
-        raise
-
-
-def do_confirm_verification(
-    deps: WalletDeps, agent: User, ticket_id: uuid.UUID, *, code: str, ctx: RequestContext
+def do_confirm_on_ticket(
+    deps: WalletDeps, customer: Principal, ticket_id: uuid.UUID, *, code: str, ctx: RequestContext
 ) -> dict[str, Any]:
-    """The agent enters the SMS code the customer read out; a wrong one raises ``code_invalid``."""
-    authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
+    """The signed-in customer confirms the check waiting on their own ticket with ``code``.
+
+    The code goes to identity's :func:`do_verify` as the customer's own step-up: a
+    wrong, expired or spent code raises CodeInvalid and counts towards the account's
+    lockout (AccountLocked past the limit). Raises NotFound for a ticket that is not
+    the customer's, NoPendingVerification when nothing waits (or it lapsed),
+    TotpConfirmationUnavailable when an authenticator code is asked but 2FA is off.
+    On success the check counts for :data:`VERIFICATION_FRESHNESS`, an internal note
+    tells the agents, and it is audited.
+    """
+    user = customer.user
+    now = deps.clock.now()
     v = at.ticket_verifications
     with deps.engine.connect() as conn:
-        ticket = ticket_row(conn, ticket_id)
-        customer = identity_store.get_user(conn, ticket.customer_id)
-        pending = conn.execute(
-            select(v)
-            .where(
-                and_(
-                    v.c.ticket_id == ticket_id,
-                    v.c.customer_id == customer.id,
-                    v.c.method == VerificationMethodKind.SMS.value,
-                    v.c.verified_at.is_(None),
-                )
-            )
-            .order_by(v.c.created_at.desc())
-            .limit(1)
-        ).first()
-    if pending is None:
-        raise NoPendingVerification("send a code first")
-    # Spends the customer's SMS challenge (attempt counting, expiry, single use).
-    do_verify(
-        deps.identity,
-        Principal(customer, None),
-        method=VerificationMethod.SMS,
-        password=None,
-        code=code,
-        ctx=ctx,
-    )
-    now = deps.clock.now()
+        ticket = own_ticket(conn, ticket_id, user.id)
+        pending = pending_verification(conn, ticket.id, user.id, now)
+    if pending is None or TicketStatus(ticket.status) in CLOSED_STATES:
+        raise NoPendingVerification("nothing on this ticket is waiting for you to confirm")
+    method = VerificationMethodKind(pending.method)
+    if method is VerificationMethodKind.TOTP and not user.totp_enabled:
+        raise TotpConfirmationUnavailable("two-factor authentication is off on your account")
+    cleaned = code.replace(" ", "").strip()
+    if not cleaned:
+        raise ValidationError("enter the code", field="code")
+    try:
+        do_verify(
+            deps.identity,
+            customer,
+            method=_CODE_METHOD[method],
+            password=None,
+            code=cleaned,
+            ctx=ctx,
+        )
+    except TotpNotEnrolled:  # turned off since the session was loaded
+        raise TotpConfirmationUnavailable(
+            "two-factor authentication is off on your account"
+        ) from None
+    confirmed_at = deps.clock.now()
 
     def work(conn: Connection) -> dict[str, Any]:
-        conn.execute(
+        done = conn.execute(
             update(v)
             .where(and_(v.c.id == pending.id, v.c.verified_at.is_(None)))
-            .values(verified_at=now)
+            .values(verified_at=confirmed_at)
         )
+        if done.rowcount != 1:  # confirmed by a concurrent request a moment ago
+            raise NoPendingVerification("nothing on this ticket is waiting for you to confirm")
+        words = METHOD_WORDS[method]
+        add_message(
+            conn,
+            ticket.id,
+            user,
+            MessageKind.INTERNAL,
+            CONFIRMED_NOTE.format(method_en=words["en"], method_zh=words["zh-CN"]),
+            confirmed_at,
+        )
+        touch(conn, ticket.id, confirmed_at)
         deps.identity.audit(
             conn,
             "agent.identity.verified",
-            actor=agent,
-            subject=customer,
+            actor=user,
+            subject=user,
             ctx=ctx,
-            after={"ticket_id": str(ticket_id), "method": VerificationMethodKind.SMS.value},
+            after={
+                "ticket_id": str(ticket.id),
+                "method": method.value,
+                "confirmed_by": "customer",
+                "requested_by": str(pending.agent_id),
+            },
         )
-        return verification_public(conn.execute(select(v).where(v.c.id == pending.id)).one(), now)
+        row = conn.execute(select(v).where(v.c.id == pending.id)).one()
+        return {
+            "ticket_id": str(ticket.id),
+            "method": method.value,
+            "status": "verified",
+            "verified_at": row.verified_at.isoformat(),
+            "valid_until": (row.verified_at + VERIFICATION_FRESHNESS).isoformat(),
+        }
 
     return deps.transaction(work)

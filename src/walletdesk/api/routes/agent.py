@@ -1,7 +1,7 @@
 """Agent tools on a customer's account (API.md "Customer service", DOMAIN.md §5).
 
-The customer 360, identity verification on a ticket, and typed actions with a
-risk class: low-risk ones run at once, approval_required ones wait for a second
+The customer 360, identity verification on a ticket (started here, confirmed by
+the customer on their ticket), and typed actions with a risk class: low-risk ones run at once, approval_required ones wait for a second
 person's approval.
 """
 
@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.support import actions
@@ -26,14 +26,12 @@ _KINDS = "One of: " + ", ".join(
 
 
 class VerificationBody(BaseModel):
+    # No ``code``: an agent never types a customer's code (the customer confirms on
+    # their ticket). A body that still sends one is refused rather than ignored.
+    model_config = ConfigDict(extra="forbid")
+
     method: actions.VerificationMethodKind
     note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
-    # totp only: the code the customer reads from their authenticator app.
-    code: str | None = Field(default=None, max_length=16)
-
-
-class ConfirmBody(BaseModel):
-    code: str = Field(min_length=1, max_length=16)
 
 
 class ActionBody(BaseModel):
@@ -64,26 +62,18 @@ def customer_360(
 def start_verification(
     ticket_id: uuid.UUID, body: VerificationBody, c: App, me: Me, ctx: Ctx
 ) -> dict[str, Any]:
-    """``sms``: text a code to the customer's phone on file (confirm it next);
-    ``totp``: check the ``code`` from the customer's authenticator app (2FA must be on);
-    ``document``: record a document check with a ``note``."""
+    """Start an identity check on the ticket. Body: ``{method, note?}`` (``code`` is
+    no longer accepted: staff never take a customer's code).
+
+    ``sms``: a code for this ticket is texted to the customer's phone on file;
+    ``totp``: the customer is asked to use their authenticator app (2FA must be on).
+    Both answer ``status: waiting_for_customer``: the customer confirms on their own
+    ticket (``POST /api/v1/tickets/{ticket_id}/verification``) by ``confirm_by``, and
+    the customer 360 (``?ticket_id=``) then shows the ticket verified.
+    ``document``: record a document check with a ``note``; verified at once."""
     return actions.do_start_verification(
-        c.wallet,
-        me.user,
-        ticket_id,
-        method=body.method.value,
-        note=body.note,
-        code=body.code,
-        ctx=ctx,
+        c.wallet, me.user, ticket_id, method=body.method.value, note=body.note, ctx=ctx
     )
-
-
-@router.post("/tickets/{ticket_id}/verifications/confirm")
-def confirm_verification(
-    ticket_id: uuid.UUID, body: ConfirmBody, c: App, me: Me, ctx: Ctx
-) -> dict[str, Any]:
-    """The code the customer read out to the agent."""
-    return actions.do_confirm_verification(c.wallet, me.user, ticket_id, code=body.code, ctx=ctx)
 
 
 @router.get("/customers/{customer_id}/actions")

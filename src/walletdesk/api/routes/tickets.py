@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.api.routes import ticket_desk
+from walletdesk.support import actions
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets import csat, service
 from walletdesk.support.tickets.rules import Channel, TicketStatus
@@ -38,6 +39,14 @@ class TicketCreate(BaseModel):
 
 class ReplyBody(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
+
+
+class ConfirmIdentityBody(BaseModel):
+    code: str = Field(
+        min_length=1,
+        max_length=16,
+        description="The code texted to your phone, or from your authenticator app",
+    )
 
 
 class CsatBody(BaseModel):
@@ -96,6 +105,28 @@ def get_ticket(ticket_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
 @router.post("/tickets/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
 def reply(ticket_id: uuid.UUID, body: ReplyBody, c: App, me: Me) -> dict[str, Any]:
     return service.do_customer_reply(_deps(c), me.user, ticket_id, body.body)
+
+
+@router.get("/tickets/{ticket_id}/verification")
+def verification_request(ticket_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
+    """Whether an agent asked you to confirm it's you on this ticket:
+    ``{pending, method (sms|totp), requested_at, confirm_by}``."""
+    request = actions.get_verification_request(c.wallet, me.user, ticket_id)
+    return {"pending": request is not None, **(request or {})}
+
+
+@router.post("/tickets/{ticket_id}/verification")
+def confirm_identity(
+    ticket_id: uuid.UUID, body: ConfirmIdentityBody, c: App, me: Me, ctx: Ctx
+) -> dict[str, Any]:
+    """Confirm it's you for the agent helping on this ticket, with the code texted to
+    your phone (``sms``) or from your authenticator app (``totp``). Enter it only
+    here: never tell it to anyone, including walletdesk staff.
+
+    422 ``code_invalid`` for a wrong, expired or used code (wrong codes count towards
+    the account lockout: 423 ``account_locked``); 409 ``no_pending_verification`` when
+    nothing waits; 404 for a ticket that is not yours."""
+    return actions.do_confirm_on_ticket(c.wallet, me, ticket_id, code=body.code, ctx=ctx)
 
 
 @router.post("/tickets/{ticket_id}/csat", status_code=status.HTTP_201_CREATED)

@@ -39,35 +39,17 @@ def start_verification(
     ticket_id: uuid.UUID,
     method: Annotated[str, Form(max_length=16)],
     note: Annotated[str, Form(max_length=actions.MAX_TEXT)] = "",
-    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
+    """Start a check: sms and totp wait for the customer to confirm on their ticket
+    (the page shows it on reload); a document check is recorded at once."""
     try:
         started = actions.do_start_verification(
-            p.container.wallet,
-            p.me.user,
-            ticket_id,
-            method=method,
-            note=note,
-            code=code.strip() or None,
-            ctx=p.ctx(),
+            p.container.wallet, p.me.user, ticket_id, method=method, note=note, ctx=p.ctx()
         )
     except WalletdeskError as exc:
         return refused_on_ticket(p, ticket_id, exc)
-    notice = "notice.agent_verified" if started["fresh"] else "notice.agent_code_sent"
+    notice = "notice.agent_verified" if started["fresh"] else "notice.agent_asked_customer"
     return back_to_ticket(p, ticket_id, notice, "#verify")
-
-
-@router.post("/agent/tickets/{ticket_id}/verification/confirm", response_class=HTMLResponse)
-def confirm_verification(
-    p: StaffPost, ticket_id: uuid.UUID, code: Annotated[str, Form(max_length=16)]
-) -> Response:
-    try:
-        actions.do_confirm_verification(
-            p.container.wallet, p.me.user, ticket_id, code=code.strip(), ctx=p.ctx()
-        )
-    except WalletdeskError as exc:
-        return refused_on_ticket(p, ticket_id, exc)
-    return back_to_ticket(p, ticket_id, "notice.agent_verified", "#verify")
 
 
 def action_params(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from walletdesk.core.errors import NotFound, WalletdeskError
+from walletdesk.support import actions
 from walletdesk.support.assistant import AssistantDeps, respond
 from walletdesk.support.assistant_feedback import record_feedback
 from walletdesk.support.contacts.directory import default_directory
@@ -140,6 +141,8 @@ def _ticket_page(
         "customer/ticket.html",
         status=status,
         ticket=ticket,
+        # An agent's request to confirm it's you, entered here and never read out.
+        confirm=actions.get_verification_request(p.container.wallet, p.me.user, ticket_id),
         can_reply=ticket["status"] not in CLOSED,
         can_rate=ticket["status"] in {s.value for s in RATEABLE_STATES} and not ticket["csat"],
         error=error,
@@ -163,6 +166,21 @@ def reply(
     except WalletdeskError as exc:
         return _ticket_page(p, chosen, status=exc.http_status, error=form_error(p, exc))
     return redirect(p, f"/me/help/tickets/{view['id']}", notice="notice.reply_sent")
+
+
+@router.post("/me/help/tickets/{ticket_id}/verification", response_class=HTMLResponse)
+def confirm_identity(
+    p: CustomerPost, ticket_id: str, code: Annotated[str, Form(max_length=16)] = ""
+) -> Response:
+    """The customer confirms it's them for the agent, with the code only they have."""
+    chosen = _ticket_id(ticket_id)
+    try:
+        actions.do_confirm_on_ticket(
+            p.container.wallet, p.me, chosen, code=code.strip(), ctx=p.ctx()
+        )
+    except WalletdeskError as exc:
+        return _ticket_page(p, chosen, status=exc.http_status, error=form_error(p, exc))
+    return redirect(p, f"/me/help/tickets/{chosen}", notice="notice.identity_confirmed")
 
 
 @router.post("/me/help/tickets/{ticket_id}/csat", response_class=HTMLResponse)
