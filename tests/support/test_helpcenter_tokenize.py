@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from walletdesk.support.helpcenter.snippets import make_snippet, plain_text
+from hypothesis import given
+from hypothesis import strategies as st
+
+from walletdesk.support.helpcenter.snippets import (
+    _normalised_with_origins,
+    make_snippet,
+    plain_text,
+)
 from walletdesk.support.helpcenter.tokenize import (
     QueryTerm,
     index_tokens,
     normalise,
+    normalise_character,
     query_terms,
     synonyms_of,
 )
@@ -128,3 +136,20 @@ def test_a_long_text_is_cut_around_the_matches_with_ellipses() -> None:
     assert snippet.startswith("…")
     assert snippet.endswith("…")
     assert "<mark>refund</mark>" in snippet
+
+
+@given(st.text(max_size=200))
+def test_snippet_positions_map_every_normalised_character_back_to_its_source(text: str) -> None:
+    # The remembered per-character forms give what normalising each character gives,
+    # expansions included (ﬁ -> fi, ㎏ -> kg), with each piece pointing at its source.
+    normalised, origins = _normalised_with_origins(text)
+    pieces = [normalise_character(c) for c in text]
+    assert normalised == "".join(pieces)
+    assert origins == [i for i, piece in enumerate(pieces) for _ in piece]
+
+
+def test_snippets_find_terms_behind_expanding_characters() -> None:
+    text = "ﬁne print: ㎏ of ＲＥＦＵＮＤ"
+    normalised, origins = _normalised_with_origins(text)
+    assert normalised == "fine print: kg of refund"
+    assert text[origins[normalised.index("refund")]] == "Ｒ"

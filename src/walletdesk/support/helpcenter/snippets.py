@@ -38,13 +38,32 @@ def plain_text(markdown: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Each character's normalised form, remembered: a page of results normalises the same
+# few thousand characters again and again, and one dict lookup is about a tenth of
+# NFKC + lower + translate. Bounded, as text can hold any of ~150k characters.
+_FOLDED: dict[str, str] = {}
+_FOLDED_LIMIT = 20_000
+
+
 def _normalised_with_origins(text: str) -> tuple[str, list[int]]:
+    """``text`` normalised, and for each normalised character the index it came from."""
+    folded = _FOLDED
     pieces: list[str] = []
+    one_to_one = True
+    for character in text:
+        piece = folded.get(character)
+        if piece is None:
+            piece = normalise_character(character)
+            if len(folded) < _FOLDED_LIMIT:
+                folded[character] = piece
+        if len(piece) != 1:
+            one_to_one = False
+        pieces.append(piece)
+    if one_to_one:  # the usual case: positions do not move
+        return "".join(pieces), list(range(len(text)))
     origins: list[int] = []
-    for index, character in enumerate(text):
-        folded = normalise_character(character)
-        pieces.append(folded)
-        origins.extend([index] * len(folded))
+    for index, piece in enumerate(pieces):
+        origins.extend([index] * len(piece))
     return "".join(pieces), origins
 
 
