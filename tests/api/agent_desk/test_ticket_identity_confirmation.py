@@ -10,8 +10,7 @@ and the account lockout are identity's. A confirmed check counts for 15 minutes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,23 +20,18 @@ from agent_world import (
     open_ticket,
     propose,
     snapshot,
-    staff,
     start_check,
 )
 from api_world import Customer, enable_totp, latest_sms_code, sign_up, totp_now
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from walletdesk.api.app import create_app
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.identity.roles import Role
 from walletdesk.support import actions_tables as action_tables
-from walletdesk.support.helpcenter.service import load_articles
 
 BACKENDS = ["sqlite", "postgres"]
-MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 OTHER_PHONE = "+8613900139000"
 WRONG_CODE = {
     "en": "That code or password is not right, has expired, or was already used.",
@@ -69,29 +63,6 @@ SMS_TEXT = {
     "walletdesk App 或网站的该工单页面输入，5 分钟内有效。切勿告诉任何人，包括 walletdesk "
     "工作人员：他们绝不会向您索要。如果您没有向 walletdesk 求助，请立即修改密码。",
 }
-
-
-@pytest.fixture
-def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    load_articles(container.engine, container.clock)
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient) -> Customer:
-    return sign_up(client, phone=PHONE)
-
-
-@pytest.fixture
-def agent(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 1)
-
-
-@pytest.fixture
-def supervisor(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 2, Role.SUPERVISOR)
 
 
 def verifications(container: Container, ticket_id: str) -> list[Any]:

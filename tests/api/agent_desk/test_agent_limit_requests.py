@@ -9,8 +9,7 @@ their language. A request is decided once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,24 +17,19 @@ from agent_world import (
     open_ticket,
     propose,
     snapshot,
-    staff,
     verify_by_document,
 )
 from api_world import Customer, enable_totp, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from walletdesk.api.app import create_app
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.identity.roles import Role
 from walletdesk.notify import tables as notify_tables
-from walletdesk.support.helpcenter.service import load_articles
 from walletdesk.wallet import tables as wallet_tables
 
 BACKENDS = ["sqlite", "postgres"]
-MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 EVIDENCE = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
 DETAIL = {
     "identity_verification_required": {
@@ -49,24 +43,6 @@ DETAIL = {
     },
     "not_found": {"en": "Not found.", "zh-CN": "未找到。"},
 }
-
-
-@pytest.fixture
-def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    load_articles(container.engine, container.clock)
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def agent(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 1)
-
-
-@pytest.fixture
-def supervisor(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 2, Role.SUPERVISOR)
 
 
 def customer_with_request(

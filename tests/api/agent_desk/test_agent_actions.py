@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from agent_world import (
-    PHONE,
     action_count,
     open_ticket,
     propose,
-    staff,
     verify_by_document,
     verify_by_sms,
 )
 from api_world import Customer, enable_totp, sign_up
 from fastapi.testclient import TestClient
 
-from walletdesk.api.app import create_app
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.identity.roles import Role
-from walletdesk.support.helpcenter.service import load_articles
 
 BACKENDS = ["sqlite", "postgres"]
-# Monday 2 March 2026, 09:00 in Shanghai.
-MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    load_articles(container.engine, container.clock)
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient) -> Customer:
-    return sign_up(client, phone=PHONE)
-
-
-@pytest.fixture
-def agent(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 1)
-
-
-@pytest.fixture
-def supervisor(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 2, Role.SUPERVISOR)
 
 
 def test_unverified_action_is_refused_and_nothing_changes(

@@ -8,50 +8,22 @@ top-up, withdrawal or refund can use it afterwards, and the customer is alerted.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from agent_world import PHONE, open_ticket, propose, snapshot, staff, verify_by_document
+from agent_world import open_ticket, propose, snapshot, verify_by_document
 from api_world import Customer, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from wallet_world import add_card, top_up
 
-from walletdesk.api.app import create_app
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.identity.roles import Role
 from walletdesk.notify import tables as notify_tables
-from walletdesk.support.helpcenter.service import load_articles
 
 BACKENDS = ["sqlite", "postgres"]
-MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    load_articles(container.engine, container.clock)
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient) -> Customer:
-    return sign_up(client, phone=PHONE)
-
-
-@pytest.fixture
-def agent(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 1)
-
-
-@pytest.fixture
-def supervisor(client: TestClient, container: Container) -> Customer:
-    return staff(client, container, 2, Role.SUPERVISOR)
 
 
 def card_ids(me: Customer) -> list[str]:
