@@ -37,6 +37,7 @@ from walletdesk.bootstrap import Container
 from walletdesk.db.transactions import is_lock_timeout, is_retryable, writing
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.failures import failure
+from walletdesk.wallet.payment_rules import RETRY_AFTER_SECONDS
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Keys are kept at least this long (Stripe keeps them 24 h).
@@ -45,8 +46,6 @@ MAX_KEY_LENGTH = 128
 # No request runs this long: the slowest outside call (SMTP, 10 s; the bank twin answers
 # or times out within seconds) and the 30 s SQLite busy timeout fit well inside it.
 ABANDONED_AFTER = timedelta(minutes=2)
-# What a client is told to wait when the database was too busy to take its key.
-BUSY_RETRY_AFTER_SECONDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +213,7 @@ def _answer(claim: _Claim, locale: str) -> Response:
         translate("network_timeout", locale, default="Please try again."),
         failure=failure("network_timeout").public(locale),
     )
-    busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    busy.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return busy
 
 

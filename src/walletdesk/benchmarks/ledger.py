@@ -33,6 +33,7 @@ from typing import Any
 import psycopg
 import sqlalchemy
 
+from walletdesk.benchmarks.http_environment import load_average
 from walletdesk.benchmarks.ledger_backends import (
     PG_ISOLATION,
     SQLITE_SYNCHRONOUS,
@@ -149,7 +150,7 @@ def run_all(
     report["all_measured_targets_pass"] = all(
         target["status"] == "pass" for target in report["targets"] if target["status"] != "not_run"
     )
-    report["machine"]["load_average_end"] = _load_average()
+    report["machine"]["load_average_end"] = load_average()
     report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -321,15 +322,8 @@ def _machine() -> dict[str, Any]:
         "postgresql_version": None,
         "sqlalchemy": sqlalchemy.__version__,
         "psycopg": psycopg.__version__,
-        "load_average_start": _load_average(),
+        "load_average_start": load_average(),
     }
-
-
-def _load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def _describe_plan(plan: Plan, history_sizes: Sequence[int]) -> dict[str, Any]:

@@ -120,32 +120,21 @@ def _run_raise_limit(deps: WalletDeps, executor: User, row: Any, ctx: RequestCon
     return granted["before"], granted["after"], result
 
 
-def _run_approve_limit_request(
-    deps: WalletDeps, executor: User, row: Any, ctx: RequestContext
-) -> Outcome:
-    decided = limit_requests.do_approve_limit_request(
-        deps,
-        executor,
-        row.customer_id,
-        uuid.UUID(row.params["request_id"]),
-        reason=str(row.reason),
-        ctx=ctx,
-    )
-    return decided["before"], decided["after"], {"limit_request": decided["request"]}
+def _run_limit_decision(decide: Callable[..., dict[str, Any]]) -> Runner:
+    """Approving and declining a request under review: the wallet service decides."""
 
+    def run(deps: WalletDeps, executor: User, row: Any, ctx: RequestContext) -> Outcome:
+        decided = decide(
+            deps,
+            executor,
+            row.customer_id,
+            uuid.UUID(row.params["request_id"]),
+            reason=str(row.reason),
+            ctx=ctx,
+        )
+        return decided["before"], decided["after"], {"limit_request": decided["request"]}
 
-def _run_reject_limit_request(
-    deps: WalletDeps, executor: User, row: Any, ctx: RequestContext
-) -> Outcome:
-    decided = limit_requests.do_reject_limit_request(
-        deps,
-        executor,
-        row.customer_id,
-        uuid.UUID(row.params["request_id"]),
-        reason=str(row.reason),
-        ctx=ctx,
-    )
-    return decided["before"], decided["after"], {"limit_request": decided["request"]}
+    return run
 
 
 def _run_reset_2fa(deps: WalletDeps, executor: User, row: Any, ctx: RequestContext) -> Outcome:
@@ -247,8 +236,8 @@ RUNNERS: dict[ActionKind, Runner] = {
     ActionKind.RESEND_ALERT: _run_resend_alert,
     ActionKind.REFUND: _run_refund,
     ActionKind.RAISE_LIMIT: _run_raise_limit,
-    ActionKind.APPROVE_LIMIT_REQUEST: _run_approve_limit_request,
-    ActionKind.REJECT_LIMIT_REQUEST: _run_reject_limit_request,
+    ActionKind.APPROVE_LIMIT_REQUEST: _run_limit_decision(limit_requests.do_approve_limit_request),
+    ActionKind.REJECT_LIMIT_REQUEST: _run_limit_decision(limit_requests.do_reject_limit_request),
     ActionKind.RESET_2FA: _run_reset_2fa,
     ActionKind.FREEZE: _run_set_status(UserStatus.FROZEN),
     ActionKind.UNFREEZE: _run_set_status(UserStatus.ACTIVE),

@@ -117,13 +117,9 @@ def resolution(engine: Engine, since: datetime, now: datetime) -> Resolution:
             resolved += 1
         elif row.feedback == Feedback.NOT_HELPFUL.value:
             unhelpful += 1
-        elif row.user_id is None:
-            # Nobody knows what an anonymous author did next: only confirmation counts.
-            if row.updated_at > now - FOLLOW_UP_WINDOW:
-                pending += 1
         elif row.updated_at > now - FOLLOW_UP_WINDOW:
             pending += 1
-        elif not any(
+        elif row.user_id is not None and not any(
             row.updated_at <= at <= row.updated_at + FOLLOW_UP_WINDOW
             for at in opened.get(row.user_id, ())
         ):

@@ -17,6 +17,7 @@ from walletdesk.identity.roles import STAFF_ROLES
 from walletdesk.wallet import payment_rules, payment_views, payments, webhooks
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.diagnosis import diagnose
+from walletdesk.wallet.failures import Retry
 from walletdesk.wallet.merchants import Merchant, authenticate_merchant, do_create_merchant
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -96,7 +97,7 @@ def pay_intent(
     body = {**result.payment, "duplicate": result.duplicate}
     if body["status"] == "succeeded":
         return JSONResponse(body, status_code=status.HTTP_200_OK)
-    if (body["failure"] or {}).get("code") == "network_timeout":
+    if (body["failure"] or {}).get("retry") == Retry.SAME_KEY.value:
         # Worth sending again, so not an answer to keep: a 5xx is never stored under
         # the Idempotency-Key, and the retry with the same key runs the payment again.
         return JSONResponse(
