@@ -278,3 +278,93 @@ def test_postgres_ticket_indexes_made_with_fastupdate_on_are_switched_off(
     assert found(agent, "银行卡提现")[0]["id"] == later["id"]
     assert found(agent, later["number"])[0]["id"] == later["id"]
     assert found(agent, "商家核实")[0]["id"] == desk["failed"]["id"]
+
+
+def test_english_words_are_found_by_their_beginnings_and_endings_on_both_databases(
+    client: TestClient, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    cards = open_ticket(en, "Help", "Both my cards stopped working yesterday")["id"]
+    long_word = open_ticket(en, "Question", "Is internationalization supported?")["id"]
+    # A word being typed, a shorter form, a longer form: each a prefix of the indexed word.
+    assert [item["id"] for item in found(agent, "card")] == [cards]
+    assert [item["id"] for item in found(agent, "stopp")] == [cards]
+    assert [item["id"] for item in found(agent, "working")] == [cards]
+    # Past PREFIX_LEXEMES_UP_TO letters PostgreSQL matches the prefix itself: still found.
+    assert len("internationaliza") == search.PREFIX_LEXEMES_UP_TO < len("internationalizat")
+    for query in ("internationaliza", "internationalizat", "internationalization"):
+        assert [item["id"] for item in found(agent, query)] == [long_word]
+    # A prefix finds the words it begins, never a word it merely resembles.
+    assert found(agent, "cardboard") == []
+    assert found(agent, "internationalise") == []
+
+
+def test_postgres_vectors_hold_each_english_word_under_its_prefixes() -> None:
+    vector = search.postgres_vector(["cards", "退款", "a", "card", "000123"])
+    assert vector == "'card':1A,4A 'cards':1A '退款':2A 'a':3A '000123':5A"
+    assert search.postgres_lexemes("verification") == [
+        "verification"[:length] for length in range(4, 13)
+    ]
+    # A long word: its prefixes up to PREFIX_LEXEMES_UP_TO letters, and itself.
+    word = "internationalization"
+    assert search.postgres_lexemes(word) == [
+        *(word[:length] for length in range(4, search.PREFIX_LEXEMES_UP_TO + 1)),
+        word,
+    ]
+    # Chinese, digits, mixed and short tokens are held as they are.
+    for token in ("退款没到账", "20261125", "a1b2c3", "abc"):
+        assert search.postgres_lexemes(token) == [token]
+
+
+def test_the_window_is_the_newest_matches_however_the_messages_are_read(
+    client: TestClient, container: Container, agent: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    oldest, middle, newest = (
+        open_ticket(en, f"Ticket {n}", f"The parcel number {n} arrived wet")["id"]
+        for n in ("one", "two", "three")
+    )
+    monkeypatch.setattr(search, "WINDOW", 2)  # the two newest matches...
+    # ...read on PostgreSQL as the newest message, then the older ones (SQLite reads
+    # them in one go): either way the oldest match falls outside the window.
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 1)
+    with index_reads(container.engine) as reads:
+        page = found(agent, "parcel")
+    assert {item["id"] for item in page} == {newest, middle}
+    assert oldest not in {item["id"] for item in page}
+    postgres = container.engine.dialect.name == "postgresql"
+    assert reads == ([2, 1] if postgres else [2])
+
+    # A window the recent messages fill is read in one go on both.
+    monkeypatch.setattr(search, "WINDOW", 1)
+    with index_reads(container.engine) as reads:
+        assert [item["id"] for item in found(agent, "parcel")] == [newest]
+    assert reads == [2]
+
+
+# The format of PostgreSQL's vectors: a database indexed the older way is re-indexed.
+@pytest.mark.parametrize("database_settings", ["postgres"], indirect=True)
+def test_postgres_vectors_of_the_older_format_are_rewritten_by_the_next_write(
+    client: TestClient, container: Container, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    cards = open_ticket(en, "Help", "Both my cards stopped working")["id"]
+    with container.engine.begin() as conn:  # as the older code left it: whole words only
+        for table, index in (("tickets", SUBJECTS_GIN), ("ticket_messages", MESSAGES_GIN)):
+            conn.execute(text(f"DROP INDEX {index}"))
+            conn.execute(text(f"UPDATE {table} SET search_vector = strip(search_vector)"))
+            conn.execute(
+                text(f"UPDATE {table} SET search_vector = ts_delete(search_vector, 'card')")
+            )
+        for name, table in zip(search.LEGACY_GIN, ("tickets", "ticket_messages"), strict=True):
+            conn.execute(text(f"CREATE INDEX {name} ON {table} USING GIN (search_vector)"))
+    assert found(agent, "card") == []  # read as it is until something is written
+    later = open_ticket(en, "Cards", "Another one")["id"]
+    assert {item["id"] for item in found(agent, "card")} == {cards, later}
+    with container.engine.connect() as conn:
+        names = set(
+            conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_ticket%search%'")
+            ).scalars()
+        )
+    assert names == {SUBJECTS_GIN, MESSAGES_GIN}

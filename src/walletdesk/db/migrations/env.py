@@ -20,6 +20,8 @@ SEARCH_INDEX_OBJECTS = {
     "ix_help_articles_search_vector",
     "ix_tickets_search_vector",
     "ix_ticket_messages_search_vector",
+    "ix_tickets_search_v2",
+    "ix_ticket_messages_search_v2",
 }
 # FTS5 keeps each index in shadow tables named after it (..._data, ..._idx, ...).
 SEARCH_INDEX_PREFIXES = ("help_articles_search", "ticket_subjects_search", "ticket_messages_search")

@@ -189,10 +189,13 @@ def _fill(engine: Engine, messages: int, seed: int) -> tuple[float, float, list[
         _flush(conn, tickets, bodies)
     written_at = time.perf_counter()
     run_transaction(engine, search.ensure_search_index_in)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE tickets")
-            conn.exec_driver_sql("ANALYZE ticket_messages")
+    if engine.dialect.name == "postgresql":
+        # The backfill rewrote every row; autovacuum would clear the old versions and
+        # gather statistics within a minute on a live server. Searches are measured in
+        # that steady state, not in the minute after an upgrade.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE tickets")
+            conn.exec_driver_sql("VACUUM ANALYZE ticket_messages")
     return written_at - started, time.perf_counter() - written_at, known
 
 

@@ -12,7 +12,9 @@ and queries are expanded with the help centre's synonyms.
   on ``ticket_messages``, ranked with ``ts_rank`` (not ``ts_rank_cd``: its cover
   density costs 5-10x more per row for a query of several words or synonyms, and
   ranking was most of a search's time; see bench/RESULTS.md, "Issue 5: ticket search
-  on PostgreSQL").
+  on PostgreSQL"). English words are also indexed under their prefixes
+  (:func:`postgres_lexemes`), so a prefix query is one exact lookup; and the message
+  window reads the newest :data:`RECENT_MESSAGES` first (:func:`_postgres_windows`).
 
 Neither is declared in the tables' metadata (Alembic's env.py ignores them): they
 are made on first use by :func:`ensure_search_index_in`, which also indexes every
@@ -32,7 +34,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Float, Integer, String, Uuid, and_, select, text
 from sqlalchemy.exc import DBAPIError
@@ -40,19 +42,29 @@ from sqlalchemy.exc import DBAPIError
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
 from walletdesk.identity.roles import Permission, authorize
-from walletdesk.support.helpcenter.search_index import tsvector_literal
 from walletdesk.support.helpcenter.snippets import make_snippet
-from walletdesk.support.helpcenter.tokenize import QueryTerm, index_tokens, normalise, query_terms
+from walletdesk.support.helpcenter.tokenize import (
+    MIN_PREFIX_LENGTH,
+    QueryTerm,
+    index_tokens,
+    is_chinese,
+    normalise,
+    query_terms,
+)
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.views import staff_summary
 
 SUBJECTS_FTS = "ticket_subjects_search"
 MESSAGES_FTS = "ticket_messages_search"
-SUBJECTS_GIN = "ix_tickets_search_vector"
-MESSAGES_GIN = "ix_ticket_messages_search_vector"
+# The GIN indexes are named after the vectors' format: a database whose indexes carry
+# an older name has vectors of that format, and is re-indexed (ensure_search_index_in).
+SUBJECTS_GIN = "ix_tickets_search_v2"
+MESSAGES_GIN = "ix_ticket_messages_search_v2"
+# Version 1: words without their prefixes (prefix queries used ':*').
+LEGACY_GIN = ("ix_tickets_search_vector", "ix_ticket_messages_search_vector")
 # Every object above, for Alembic's env.py to leave alone.
-INDEX_OBJECTS = frozenset({SUBJECTS_FTS, MESSAGES_FTS, SUBJECTS_GIN, MESSAGES_GIN})
+INDEX_OBJECTS = frozenset({SUBJECTS_FTS, MESSAGES_FTS, SUBJECTS_GIN, MESSAGES_GIN, *LEGACY_GIN})
 
 MAX_LIMIT = 50
 # A subject says what the whole ticket is about; one message says less.
@@ -70,6 +82,22 @@ POOL = 100
 # read ~12,000 tickets (of 20,000) on the bench desk, most of a fallback search's time.
 # 2,000 tickets reach about four times further back than the message window does.
 SUBJECT_SPAN = 2_000
+# PostgreSQL reads the message window in two parts: the newest RECENT_MESSAGES messages,
+# then, only when those hold fewer than WINDOW matches, the older ones. Told the range,
+# the planner intersects the word's GIN entries with it and visits only the rows in it;
+# asked for "the newest matches" of words that go together (验证 & 证码: one in ten
+# messages, estimated one in seventy), it visited every match in the table instead
+# (12 ms of a 16 ms search on the bench desk).
+RECENT_MESSAGES = 20_000
+# PostgreSQL's GIN finds a prefix (':*') by merging the entries of every word starting
+# with it, then rechecks each row: 3-5x an exact word's cost, most of an English
+# search's time ("payment failed": 8 of 10 ms). So there, an English word is also
+# indexed under each of its prefixes of MIN_PREFIX_LENGTH to PREFIX_LEXEMES_UP_TO letters
+# ("cards" under card and cards), and a prefix term is one exact lookup. A longer term
+# keeps ':*'. SQLite's FTS5 reads a prefix from its own doclists quickly.
+PREFIX_LEXEMES_UP_TO = 16
+_PG_MAX_POSITION = 16_383  # PostgreSQL's limits for a tsvector's positions
+_PG_MAX_POSITIONS = 255
 _BACKFILL_BATCH = 2000
 
 
@@ -152,6 +180,10 @@ def ensure_search_index_in(conn: Connection) -> bool:
     if built and in_place:
         return False
     if not built:
+        # Vectors of an older format are rewritten: without the old indexes, so the
+        # rewrite does not keep them up to date row by row.
+        for legacy in LEGACY_GIN:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {legacy}")
         for table in ("tickets", "ticket_messages"):
             conn.exec_driver_sql(
                 f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector"
@@ -235,8 +267,42 @@ def _write(conn: Connection, fts: str, table: str, entries: Sequence[tuple[int, 
         return
     conn.execute(
         text(f"UPDATE {table} SET search_vector = CAST(:vector AS tsvector) WHERE seq = :seq"),
-        [{"vector": tsvector_literal([(words, "A")]), "seq": seq} for seq, words in tokens],
+        [{"vector": postgres_vector(words), "seq": seq} for seq, words in tokens],
     )
+
+
+def _is_english_word(token: str) -> bool:
+    """Letters only, none of them Chinese, at least MIN_PREFIX_LENGTH of them."""
+    return len(token) >= MIN_PREFIX_LENGTH and token.isalpha() and not is_chinese(token)
+
+
+def _prefix_is_a_lexeme(token: str) -> bool:
+    """True when PostgreSQL's index holds the prefix ``token`` as a lexeme of its own."""
+    return len(token) <= PREFIX_LEXEMES_UP_TO and _is_english_word(token)
+
+
+def postgres_lexemes(token: str) -> list[str]:
+    """The lexemes a token is indexed under on PostgreSQL: itself, and for an English
+    word its prefixes of MIN_PREFIX_LENGTH to PREFIX_LEXEMES_UP_TO letters ("cards":
+    card, cards)."""
+    if not _is_english_word(token):
+        return [token]
+    longest = min(len(token), PREFIX_LEXEMES_UP_TO)
+    prefixes = [token[:length] for length in range(MIN_PREFIX_LENGTH, longest + 1)]
+    return prefixes if len(token) <= PREFIX_LEXEMES_UP_TO else [*prefixes, token]
+
+
+def postgres_vector(tokens: Sequence[str]) -> str:
+    """A tsvector literal (weight A) for indexed tokens; a word's prefixes take its position,
+    so ``ts_rank`` counts "cards" once for the term card, as FTS5 counts a prefix match."""
+    positions: dict[str, list[str]] = {}
+    for number, token in enumerate(tokens, start=1):
+        where = f"{min(number, _PG_MAX_POSITION)}A"
+        for lexeme in postgres_lexemes(token):
+            seen = positions.setdefault(lexeme, [])
+            if len(seen) < _PG_MAX_POSITIONS:
+                seen.append(where)
+    return " ".join(f"'{lexeme}':{','.join(where)}" for lexeme, where in positions.items())
 
 
 # -- searching ----------------------------------------------------------------------
@@ -254,7 +320,11 @@ def _fts5(terms: Sequence[QueryTerm], joiner: str) -> str:
 
 
 def _tsquery(terms: Sequence[QueryTerm], joiner: str) -> str:
-    return f" {joiner} ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in terms)
+    # A prefix the index holds as a lexeme is looked up exactly (see PREFIX_LEXEMES_UP_TO).
+    return f" {joiner} ".join(
+        f"'{term.token}'" + (":*" if term.prefix and not _prefix_is_a_lexeme(term.token) else "")
+        for term in terms
+    )
 
 
 def _span(column: str, kind: str, every_word: bool) -> str:
@@ -279,20 +349,30 @@ def _sqlite_part(kind: str, match: str, every_word: bool) -> str:
     )
 
 
-def _postgres_part(kind: str, match: str, every_word: bool) -> str:
+def _postgres_part(kind: str, match: str, every_word: bool, messages: str = "recent") -> str:
+    """One window on PostgreSQL. ``messages``: "recent" reads the messages after ``:floor``
+    (the newest RECENT_MESSAGES), "older" the rest, ``:older_window`` of them at most."""
     table = "tickets" if kind == "subject" else "ticket_messages"
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
+    if kind == "subject":
+        bound, window = _span("seq", kind, every_word), ":window"
+    elif messages == "recent":
+        bound, window = " AND seq > :floor", ":window"
+    else:
+        bound, window = " AND seq <= :floor", ":older_window"
     # Scored against the any-word query whichever window a row came from, so scores
     # compare; newest first by the primary key, which PostgreSQL walks backwards for a
     # common word instead of reading every match. ts_rank, normalised by the log of the
     # entry's length as before: term frequency with diminishing returns, no proximity.
     # Equal scores (the same sentence in many tickets) keep the newest in the pool.
+    # window_rows: how many matches the window held, before the pool was cut from it.
     return (
         f"(SELECT '{kind}' AS kind, {int(every_word)} AS every_word, w.{ticket} AS ticket_id, "
-        f"w.message_seq, ts_rank(w.search_vector, CAST(:any AS tsquery), 1) AS score "
+        f"w.message_seq, ts_rank(w.search_vector, CAST(:any AS tsquery), 1) AS score, "
+        f"count(*) OVER () AS window_rows "
         f"FROM (SELECT {ticket}, {seq} AS message_seq, seq, search_vector FROM {table} "
-        f"WHERE search_vector @@ CAST({match} AS tsquery){_span('seq', kind, every_word)} "
-        f"ORDER BY seq DESC LIMIT :window) AS w "
+        f"WHERE search_vector @@ CAST({match} AS tsquery){bound} "
+        f"ORDER BY seq DESC LIMIT {window}) AS w "
         f"ORDER BY score DESC, w.seq DESC LIMIT :pool)"
     )
 
@@ -314,6 +394,10 @@ def _candidates(
         "pool": POOL,
         "subject_span": SUBJECT_SPAN,
     }
+    if not sqlite:
+        # A literal bound, not a subquery: the planner sizes the range from it.
+        newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM ticket_messages"))
+        params["floor"] = int(newest.scalar_one()) - RECENT_MESSAGES
     rows: list[Any] = []
     if own:
         rows = _windows(conn, ":every", True, params)
@@ -323,16 +407,53 @@ def _candidates(
     return rows + _windows(conn, ":any", False, params)
 
 
+_COLUMNS = {
+    "kind": String,
+    "every_word": Integer,
+    "ticket_id": Uuid,
+    "message_seq": Integer,
+    "score": Float,
+}
+
+
 def _windows(
     conn: Connection, match: str, every_word: bool, params: dict[str, object]
 ) -> list[Any]:
-    """The subject window and the message window taken by ``match``, in one query."""
-    part = _sqlite_part if conn.dialect.name == "sqlite" else _postgres_part
-    sql = " UNION ALL ".join(part(kind, match, every_word) for kind in ("subject", "message"))
-    typed = text(sql).columns(
-        kind=String, every_word=Integer, ticket_id=Uuid, message_seq=Integer, score=Float
+    """The subject window and the message window taken by ``match``: one query on
+    SQLite, one or two on PostgreSQL (:func:`_postgres_windows`)."""
+    if conn.dialect.name != "sqlite":
+        return _postgres_windows(conn, match, every_word, params)
+    sql = " UNION ALL ".join(
+        _sqlite_part(kind, match, every_word) for kind in ("subject", "message")
     )
-    return list(conn.execute(typed, params))
+    return list(conn.execute(text(sql).columns(**_COLUMNS), params))
+
+
+def _postgres_windows(
+    conn: Connection, match: str, every_word: bool, params: dict[str, object]
+) -> list[Any]:
+    """The subject window and the recent part of the message window in one query; the
+    older part only when the recent one held fewer than WINDOW matches and older
+    messages exist. The pool is then cut from both parts' best (the best POOL of a
+    window are among the best POOL of each of its parts)."""
+    typed = {**_COLUMNS, "window_rows": Integer}
+    sql = " UNION ALL ".join(
+        (_postgres_part("subject", match, every_word), _postgres_part("message", match, every_word))
+    )
+    rows = list(conn.execute(text(sql).columns(**typed), params))
+    recent = [row for row in rows if row.kind == "message"]
+    held = recent[0].window_rows if recent else 0
+    window, floor = cast(int, params["window"]), cast(int, params["floor"])
+    if held >= window or floor <= 0:
+        return rows
+    older_sql = _postgres_part("message", match, every_word, "older")
+    older = list(
+        conn.execute(text(older_sql).columns(**typed), {**params, "older_window": window - held})
+    )
+    if not older:
+        return rows
+    pool = sorted(recent + older, key=lambda row: (-row.score, -row.message_seq))
+    return [row for row in rows if row.kind == "subject"] + pool[: cast(int, params["pool"])]
 
 
 def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHit]:
