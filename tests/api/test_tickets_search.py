@@ -325,21 +325,22 @@ def test_the_window_is_the_newest_matches_however_the_messages_are_read(
         for n in ("one", "two", "three")
     )
     monkeypatch.setattr(search, "WINDOW", 2)  # the two newest matches...
-    # ...read on PostgreSQL as the newest message, then the older ones (SQLite reads
-    # them in one go): either way the oldest match falls outside the window.
+    # ...of every word read on PostgreSQL as the newest message, then the older ones
+    # (SQLite reads them in one go): either way the oldest match is outside the window.
     monkeypatch.setattr(search, "RECENT_MESSAGES", 1)
     with index_reads(container.engine) as reads:
-        page = found(agent, "parcel")
+        page = found(agent, "parcel wet", limit=2)
     assert {item["id"] for item in page} == {newest, middle}
-    assert oldest not in {item["id"] for item in page}
     postgres = container.engine.dialect.name == "postgresql"
     assert reads == ([2, 1] if postgres else [2])
 
-    # A window the recent messages fill is read in one go on both.
+    # A window the recent messages fill is read in one go on both; so is one word's.
     monkeypatch.setattr(search, "WINDOW", 1)
     with index_reads(container.engine) as reads:
-        assert [item["id"] for item in found(agent, "parcel")] == [newest]
-    assert reads == [2]
+        assert [item["id"] for item in found(agent, "parcel wet", limit=1)] == [newest]
+        assert [item["id"] for item in found(agent, "parcel", limit=1)] == [newest]
+    assert reads == [2, 2]
+    assert oldest not in {item["id"] for item in found(agent, "parcel")}
 
 
 # The format of PostgreSQL's vectors: a database indexed the older way is re-indexed.

@@ -82,12 +82,14 @@ POOL = 100
 # read ~12,000 tickets (of 20,000) on the bench desk, most of a fallback search's time.
 # 2,000 tickets reach about four times further back than the message window does.
 SUBJECT_SPAN = 2_000
-# PostgreSQL reads the message window in two parts: the newest RECENT_MESSAGES messages,
-# then, only when those hold fewer than WINDOW matches, the older ones. Told the range,
-# the planner intersects the word's GIN entries with it and visits only the rows in it;
-# asked for "the newest matches" of words that go together (验证 & 证码: one in ten
-# messages, estimated one in seventy), it visited every match in the table instead
-# (12 ms of a 16 ms search on the bench desk).
+# For messages holding every word of a query of several, PostgreSQL reads the window in
+# two parts: the newest RECENT_MESSAGES messages, then, only when those hold fewer than
+# WINDOW matches, the older ones. Told the range, the planner intersects the words' GIN
+# entries with it and visits only the rows in it; asked for "the newest matches" of
+# words that go together (验证 & 证码: one message in ten, estimated one in seventy:
+# it multiplies the words' frequencies), it visited every match in the table instead
+# (12 ms of a 16 ms search on the bench desk). One word's frequency, and any word's, it
+# estimates well: those windows are read in one go.
 RECENT_MESSAGES = 20_000
 # PostgreSQL's GIN finds a prefix (':*') by merging the entries of every word starting
 # with it, then rechecks each row: 3-5x an exact word's cost, most of an English
@@ -349,12 +351,13 @@ def _sqlite_part(kind: str, match: str, every_word: bool) -> str:
     )
 
 
-def _postgres_part(kind: str, match: str, every_word: bool, messages: str = "recent") -> str:
-    """One window on PostgreSQL. ``messages``: "recent" reads the messages after ``:floor``
-    (the newest RECENT_MESSAGES), "older" the rest, ``:older_window`` of them at most."""
+def _postgres_part(kind: str, match: str, every_word: bool, messages: str = "all") -> str:
+    """One window on PostgreSQL. ``messages``: "all", or "recent" for the messages after
+    ``:floor`` (the newest RECENT_MESSAGES), "older" for the rest, ``:older_window`` of
+    them at most."""
     table = "tickets" if kind == "subject" else "ticket_messages"
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
-    if kind == "subject":
+    if kind == "subject" or messages == "all":
         bound, window = _span("seq", kind, every_word), ":window"
     elif messages == "recent":
         bound, window = " AND seq > :floor", ":window"
@@ -394,7 +397,7 @@ def _candidates(
         "pool": POOL,
         "subject_span": SUBJECT_SPAN,
     }
-    if not sqlite:
+    if not sqlite and len(own) > 1:
         # A literal bound, not a subquery: the planner sizes the range from it.
         newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM ticket_messages"))
         params["floor"] = int(newest.scalar_one()) - RECENT_MESSAGES
@@ -432,15 +435,23 @@ def _windows(
 def _postgres_windows(
     conn: Connection, match: str, every_word: bool, params: dict[str, object]
 ) -> list[Any]:
-    """The subject window and the recent part of the message window in one query; the
-    older part only when the recent one held fewer than WINDOW matches and older
-    messages exist. The pool is then cut from both parts' best (the best POOL of a
-    window are among the best POOL of each of its parts)."""
+    """The subject window and the message window in one query. For every word of a query
+    of several (``:floor`` set, see RECENT_MESSAGES), the message window's recent part;
+    its older part then only when the recent one held fewer than WINDOW matches and older
+    messages exist, and the pool is cut from both parts' best (the best POOL of a window
+    are among the best POOL of each of its parts). A single word's or any word's matches
+    are estimated well, so they are read in one go, without a second statement."""
     typed = {**_COLUMNS, "window_rows": Integer}
+    split = every_word and "floor" in params
     sql = " UNION ALL ".join(
-        (_postgres_part("subject", match, every_word), _postgres_part("message", match, every_word))
+        (
+            _postgres_part("subject", match, every_word),
+            _postgres_part("message", match, every_word, "recent" if split else "all"),
+        )
     )
     rows = list(conn.execute(text(sql).columns(**typed), params))
+    if not split:
+        return rows
     recent = [row for row in rows if row.kind == "message"]
     held = recent[0].window_rows if recent else 0
     window, floor = cast(int, params["window"]), cast(int, params["floor"])
