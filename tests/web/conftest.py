@@ -50,10 +50,12 @@ class LiveServer:
     container: object  # walletdesk.bootstrap.Container (typed loosely: imported lazily)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _listening_socket() -> socket.socket:
+    """A socket already bound to a free port, handed to uvicorn as it is: no other process
+    (another pytest-xdist worker's server, say) can take the port in between."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +69,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from walletdesk.support.helpcenter.service import load_articles
 
     db = tmp_path_factory.mktemp("web") / "walletdesk.db"
-    port = _free_port()
+    sock = _listening_socket()
+    port = int(sock.getsockname()[1])
     # Links the app writes (payment links, CSAT) name the configured public address.
-    settings = Settings(database_url=f"sqlite:///{db}", public_url=f"http://127.0.0.1:{port}")
+    # Cheap argon2 as in tests/api: these tests are about the pages, not the hashing cost
+    # (measured in bench/); every demo login would otherwise spend 64 MiB and ~0.2 s.
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        public_url=f"http://127.0.0.1:{port}",
+        audit_anchor_file=str(db.parent / "audit-anchors.jsonl"),
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+        argon2_parallelism=1,
+    )
     container = build(settings, migrate_db=True)
     load_articles(container.engine, container.clock)  # what `walletdesk db upgrade` does
     load_demo(container)
@@ -77,7 +89,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -87,6 +101,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     yield LiveServer(url=f"http://127.0.0.1:{port}", container=container)
     server.should_exit = True
     thread.join(timeout=10)
+    sock.close()
     container.close()
 
 
@@ -132,6 +147,18 @@ def zh_page(browser: object, live_server: LiveServer) -> Iterator[object]:
     tab.on("dialog", lambda dialog: dialog.accept())
     yield tab
     context.close()
+
+
+# Under pytest-xdist the workers run the tests and the controller prints the summary; the
+# controller runs no test and imports this conftest only when named on the command line,
+# so tests/conftest.py receives each worker's note under this key and prints it.
+_WORKER_OUTPUT_KEY = "walletdesk_skipped_browser"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker
+        workeroutput[_WORKER_OUTPUT_KEY] = list(_SKIPPED)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
