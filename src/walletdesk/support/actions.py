@@ -30,6 +30,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from walletdesk.core.errors import NotFound, ValidationError, WalletdeskError
 from walletdesk.identity import store as identity_store
@@ -151,6 +152,22 @@ def _action_row(conn: Connection, action_id: uuid.UUID, *, lock: bool = False) -
 # -- proposing -------------------------------------------------------------------------------
 
 
+def _same_key(
+    conn: Connection, agent: User, key: str, kind: ActionKind, customer_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The action this agent already proposed under ``key``, if any; a key reused for a
+    different action or customer is refused."""
+    a = at.agent_actions
+    existing = conn.execute(
+        select(a).where(and_(a.c.proposed_by == agent.id, a.c.idempotency_key == key))
+    ).first()
+    if existing is None:
+        return None
+    if existing.action != kind.value or existing.customer_id != customer_id:
+        raise IdempotencyKeyReused("use a new idempotency key for a new action")
+    return action_public(existing)
+
+
 def do_propose_action(
     deps: WalletDeps,
     agent: User,
@@ -182,13 +199,9 @@ def do_propose_action(
     now = deps.clock.now()
     a = at.agent_actions
     with deps.engine.connect() as conn:
-        existing = conn.execute(
-            select(a).where(and_(a.c.proposed_by == agent.id, a.c.idempotency_key == key))
-        ).first()
+        existing = _same_key(conn, agent, key, kind, customer_id)
         if existing is not None:
-            if existing.action != kind.value or existing.customer_id != customer_id:
-                raise IdempotencyKeyReused("use a new idempotency key for a new action")
-            return action_public(existing), False
+            return existing, False
         customer = identity_store.get_user(conn, customer_id)
         if ticket_id is not None and ticket_row(conn, ticket_id).customer_id != customer_id:
             raise NotFound("no such ticket for this customer")
@@ -236,7 +249,16 @@ def do_propose_action(
             reason=cleaned_reason,
         )
 
-    deps.transaction(work)
+    try:
+        deps.transaction(work)
+    except IntegrityError:
+        # The same agent sent the same key twice at once (a double click, a retried
+        # request): the other request stored it between our look and our insert.
+        with deps.engine.connect() as conn:
+            existing = _same_key(conn, agent, key, kind, customer_id)
+        if existing is None:
+            raise
+        return existing, False
     if status is ActionStatus.APPROVED:  # a low-risk action: the agent does it now
         return _execute(deps, agent, action_id, ctx), True
     return get_action(deps, agent, action_id), True

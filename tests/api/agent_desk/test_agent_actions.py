@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from agent_world import (
@@ -14,10 +16,14 @@ from agent_world import (
 )
 from api_world import Customer, enable_totp, sign_up
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.identity import store as identity_store
+from walletdesk.identity.model import RequestContext
+from walletdesk.support import actions
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -77,6 +83,49 @@ def test_proposer_cannot_approve_their_own_action(
     again = propose(supervisor, me, "freeze", ticket_id, "k1")
     assert again.status_code == 200
     assert again.json()["id"] == action["id"]
+    assert action_count(container) == 1
+
+
+def test_the_same_key_sent_twice_at_once_gives_one_action_not_an_error(
+    me: Customer, agent: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    with container.engine.connect() as conn:
+        agent_user = identity_store.get_user(conn, uuid.UUID(agent.user["id"]))
+    other: list[dict[str, Any]] = []
+
+    def the_other_request_lands_first(*args: Any) -> None:
+        # Right after this request looked for the key and found nothing, the same
+        # agent's other request (a double click) stores its action.
+        statement = args[2]
+        if other or "idempotency_key" not in statement or "INSERT" in statement:
+            return
+        other.append({})
+        action, created = actions.do_propose_action(
+            container.wallet,
+            agent_user,
+            uuid.UUID(me.user["id"]),
+            "freeze",
+            ticket_id=uuid.UUID(ticket_id),
+            params={},
+            reason="customer asked on the phone",
+            idempotency_key="k1",
+            ctx=RequestContext(),
+        )
+        assert created
+        other[0] = action
+
+    event.listen(container.engine, "after_cursor_execute", the_other_request_lands_first)
+    try:
+        raced = propose(agent, me, "freeze", ticket_id, "k1")
+    finally:
+        event.remove(container.engine, "after_cursor_execute", the_other_request_lands_first)
+    assert raced.status_code == 200, raced.json()  # as for any repeat of a key: no 500
+    assert raced.json()["id"] == other[0]["id"]
+    assert action_count(container) == 1
+    # The same key for another action is still refused, race or not.
+    assert propose(agent, me, "unfreeze", ticket_id, "k1").status_code == 409
     assert action_count(container) == 1
 
 
