@@ -118,6 +118,9 @@ sms_challenges = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("used_at", UTCDateTime),
+    # What the text said the code is for (notify's code kinds): a code spends only for
+    # that. NULL: a step-up code stored before codes had purposes.
+    Column("purpose", String(48)),
 )
 
 cards = Table(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, select, update
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
@@ -65,9 +65,10 @@ def do_send_sms_code(
 
     ``purpose`` is the code kind whose words say what the code is for (the customer's
     own step-up by default; ``ticket_verification_code`` with ``ticket_number`` in
-    ``purpose_params`` when an agent asks them to confirm on a ticket). The code is
-    the same single one either way: a new one replaces any earlier one, and
-    :func:`do_verify` spends it.
+    ``purpose_params`` when an agent asks them to confirm on a ticket). The code spends
+    only for that purpose (:func:`do_verify`'s ``code_for``): a code a text said was
+    for a ticket cannot step up a payout, and an agent's check does not cancel the
+    customer's own code. A new code replaces any earlier one of the same purpose.
     """
     if purpose not in CODE_KINDS:
         raise ValueError(f"{purpose} is not a kind of alert that carries a code")
@@ -79,10 +80,14 @@ def do_send_sms_code(
     expires_at = now + timedelta(seconds=deps.settings.sms_code_ttl_seconds)
 
     def work(conn: Connection) -> None:
-        # A new code replaces any earlier one: only the latest text works.
+        # A new code replaces any earlier one for the same purpose: only the latest works.
         conn.execute(
             delete(t.sms_challenges).where(
-                and_(t.sms_challenges.c.user_id == user.id, t.sms_challenges.c.used_at.is_(None))
+                and_(
+                    t.sms_challenges.c.user_id == user.id,
+                    t.sms_challenges.c.used_at.is_(None),
+                    _for_purpose(purpose),
+                )
             )
         )
         conn.execute(
@@ -94,6 +99,7 @@ def do_send_sms_code(
                 created_at=now,
                 expires_at=expires_at,
                 attempts=0,
+                purpose=purpose.value,
             )
         )
         deps.alert(
@@ -122,8 +128,12 @@ def do_verify(
     password: str | None,
     code: str | None,
     ctx: RequestContext,
+    code_for: AlertKind = AlertKind.VERIFICATION_CODE,
 ) -> Verification:
     """Prove presence again; returns a single-use token for one sensitive action.
+
+    An SMS code counts only if its text was for ``code_for`` (the customer's own
+    step-up unless the caller says otherwise; see :func:`do_send_sms_code`).
 
     Wrong passwords and codes count towards the same lockout as the login form (the
     account and the source address): a stolen session must not become a way to guess
@@ -145,7 +155,7 @@ def do_verify(
         if not code or not _consume_totp(deps, user.id, code, now):
             _note_failed_verification(deps, user, method, source, ctx)
             raise CodeInvalid("that code is not right or was already used")
-    elif not code or not _consume_sms(deps, user.id, code, now):
+    elif not code or not _consume_sms(deps, user.id, code, now, code_for):
         _note_failed_verification(deps, user, method, source, ctx)
         raise CodeInvalid("that code is not right, has expired, or was already used")
     token = new_token(VERIFICATION_PREFIX)
@@ -195,12 +205,26 @@ def _consume_totp(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: dateti
     return deps.transaction(work)
 
 
-def _consume_sms(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime) -> bool:
+def _for_purpose(purpose: AlertKind) -> ColumnElement[bool]:
+    """Codes for ``purpose``; those stored before codes had one were step-up codes."""
+    column = t.sms_challenges.c.purpose
+    if purpose is AlertKind.VERIFICATION_CODE:
+        return or_(column == purpose.value, column.is_(None))
+    return column == purpose.value
+
+
+def _consume_sms(
+    deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime, purpose: AlertKind
+) -> bool:
     def work(conn: Connection) -> bool:
         challenge = conn.execute(
             select(t.sms_challenges)
             .where(
-                and_(t.sms_challenges.c.user_id == user_id, t.sms_challenges.c.used_at.is_(None))
+                and_(
+                    t.sms_challenges.c.user_id == user_id,
+                    t.sms_challenges.c.used_at.is_(None),
+                    _for_purpose(purpose),
+                )
             )
             .order_by(t.sms_challenges.c.created_at.desc())
             .limit(1)

@@ -316,6 +316,8 @@ def do_confirm_on_ticket(
             password=None,
             code=cleaned,
             ctx=ctx,
+            # Only a code texted for a ticket check confirms one (not a step-up code).
+            code_for=AlertKind.TICKET_VERIFICATION_CODE,
         )
     except TotpNotEnrolled:  # turned off since the session was loaded
         raise TotpConfirmationUnavailable(

@@ -3,8 +3,9 @@
 walletdesk tells customers its staff never ask for codes, so no code is read out to
 an agent: the agent starts a check (``sms`` texts a code for this ticket, ``totp``
 asks for the authenticator app), and the customer, signed in, enters the code on
-their ticket. identity checks it as the customer's own step-up: expiry, single use
-and the account lockout are identity's. A confirmed check counts for 15 minutes.
+their ticket. identity checks it as it checks the customer's own step-up (expiry,
+single use and the account lockout are identity's), but a code texted for a ticket
+counts only on that ticket. A confirmed check counts for 15 minutes.
 """
 
 from __future__ import annotations
@@ -257,6 +258,36 @@ def test_a_code_works_once(me: Customer, agent: Customer, container: Container) 
     assert snapshot(container, me) == before
     assert confirm_on_ticket(me, ticket_id, new_code).status_code == 200
     assert len(verified(container, ticket_id)) == 2
+
+
+def test_a_ticket_code_and_a_step_up_code_each_work_only_for_what_their_text_said(
+    me: Customer, agent: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    # The customer asks for a code of their own (a step-up), then an agent starts a check.
+    assert me.post("/api/v1/me/verifications/sms").status_code == 202
+    step_up_code = latest_sms_code(container, PHONE)
+    assert start_check(agent, ticket_id, "sms").status_code == 201
+    ticket_code = latest_sms_code(container, PHONE)
+    while ticket_code == step_up_code:  # one time in a million: ask for another
+        assert me.post("/api/v1/me/verifications/sms").status_code == 202
+        step_up_code = latest_sms_code(container, PHONE)
+    before = snapshot(container, me)
+    # A code whose text said "for ticket WD-..." steps nothing up: a scammer who talks
+    # the customer into reading it out cannot spend it on a payout or a new card...
+    stepped = me.post("/api/v1/me/verifications", json={"method": "sms", "code": ticket_code})
+    assert stepped.status_code == 422
+    assert stepped.json()["code"] == "code_invalid"
+    # ...and the customer's own step-up code does not confirm the ticket.
+    refused = confirm_on_ticket(me, ticket_id, step_up_code)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "code_invalid"
+    assert verified(container, ticket_id) == []
+    assert snapshot(container, me) == before
+    # Each still does what its text said: the agent's check did not cancel the other.
+    assert confirm_on_ticket(me, ticket_id, ticket_code).status_code == 200
+    stepped = me.post("/api/v1/me/verifications", json={"method": "sms", "code": step_up_code})
+    assert stepped.status_code == 201
 
 
 def test_only_the_tickets_own_customer_can_confirm(
