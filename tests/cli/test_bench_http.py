@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 from walletdesk.benchmarks.http import run_http_bench
 
 
 def test_a_short_run_pays_through_the_real_server_and_reports_every_figure() -> None:
-    started = time.monotonic()
     report = run_http_bench(None, 1.5, 4, workers=(1,), customers=4, warmup=0.5)
 
-    assert time.monotonic() - started < 30
     json.dumps(report)  # the CLI prints it as JSON
     assert {"date", "machine", "parameters", "backends", "targets", "all_targets_pass"} <= set(
         report
