@@ -369,3 +369,32 @@ def test_postgres_vectors_of_the_older_format_are_rewritten_by_the_next_write(
             ).scalars()
         )
     assert names == {SUBJECTS_GIN, MESSAGES_GIN}
+
+
+def test_a_new_message_is_found_at_once_and_written_once(
+    client: TestClient, container: Container, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    ticket = open_ticket(en, "Help", "My first message")
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(" ".join(args[2].split()))
+
+    event.listen(container.engine, "before_cursor_execute", record)
+    try:
+        reply = en.post(f"/api/v1/tickets/{ticket['id']}/replies", json={"body": "zebra crossing"})
+    finally:
+        event.remove(container.engine, "before_cursor_execute", record)
+    assert reply.status_code == 201, reply.json()
+    hit = found(agent, "zebra")[0]
+    assert (hit["id"], hit["matched_message"]["kind"]) == (ticket["id"], "public")
+    # PostgreSQL: the vector is in the message's INSERT, not an UPDATE leaving a dead
+    # row version behind; SQLite: the message and its separate index entry.
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO ticket_messages ")]
+    assert len(inserts) == 1
+    assert not [sql for sql in statements if sql.startswith("UPDATE ticket_messages")]
+    if container.engine.dialect.name == "postgresql":
+        assert "search_vector" in inserts[0]
+    else:
+        assert [sql for sql in statements if sql.startswith("INSERT INTO ticket_messages_search")]

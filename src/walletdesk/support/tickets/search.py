@@ -36,7 +36,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Float, Integer, String, Uuid, and_, select, text
+from sqlalchemy import (
+    Cast,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    column,
+    insert,
+    select,
+    table,
+    text,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.exc import DBAPIError
 
 from walletdesk.db.transactions import run_transaction
@@ -247,6 +263,28 @@ def index_message(conn: Connection, message_seq: int, body: str) -> None:
         write_messages(conn, [(message_seq, body)])
 
 
+def insert_message(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a ticket message (``values``: its ``ticket_messages`` columns) indexed for
+    search, in the caller's transaction; returns its ``seq``.
+
+    On PostgreSQL the vector goes into the INSERT itself: written by an UPDATE after it,
+    as SQLite's separate index is, every message would leave a dead row version behind
+    (the vector is indexed, so the update cannot be a HOT one)."""
+    if conn.dialect.name == "sqlite":
+        result = conn.execute(insert(t.ticket_messages).values(**values))
+        key = result.inserted_primary_key
+        assert key is not None
+        index_message(conn, int(key[0]), values["body"])
+        return int(key[0])
+    ensure_search_index_in(conn)  # the column must exist before a row can carry it
+    row = conn.execute(
+        insert(_MESSAGES_WITH_VECTOR)
+        .values(**values, search_vector=_as_vector(postgres_vector(index_tokens(values["body"]))))
+        .returning(_MESSAGES_WITH_VECTOR.c.seq)
+    )
+    return int(row.scalar_one())
+
+
 def write_subjects(conn: Connection, entries: Sequence[tuple[int, str]]) -> None:
     """Index entries (tickets.seq, :func:`subject_text`) that are not indexed yet."""
     _write(conn, SUBJECTS_FTS, "tickets", entries)
@@ -305,6 +343,20 @@ def postgres_vector(tokens: Sequence[str]) -> str:
             if len(seen) < _PG_MAX_POSITIONS:
                 seen.append(where)
     return " ".join(f"'{lexeme}':{','.join(where)}" for lexeme, where in positions.items())
+
+
+# ticket_messages as PostgreSQL has it once indexed: its declared columns (their types
+# bind values as the table's do) and the vector the metadata leaves out.
+_MESSAGES_WITH_VECTOR = table(
+    "ticket_messages",
+    *(column(c.name, c.type) for c in t.ticket_messages.columns),
+    column("search_vector", TSVECTOR),
+)
+
+
+def _as_vector(literal: str) -> Cast[Any]:
+    """A tsvector literal (:func:`postgres_vector`) bound as text, cast by the server."""
+    return sql_cast(literal, TSVECTOR)
 
 
 # -- searching ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from walletdesk.support.tickets.rules import (
     TicketStatus,
     can_transition,
 )
-from walletdesk.support.tickets.search import index_message
+from walletdesk.support.tickets.search import insert_message
 from walletdesk.support.tickets.sla import sla_clock
 from walletdesk.support.tickets.views import load_ticket, sla_events
 
@@ -77,20 +77,18 @@ def add_message(
     now: datetime,
 ) -> None:
     """Store a message and index it for agents' search."""
-    result = conn.execute(
-        insert(t.ticket_messages).values(
-            id=uuid.uuid4(),
-            ticket_id=ticket_id,
-            author_id=author.id,
-            author_role=author.role.value,
-            kind=kind.value,
-            body=body,
-            created_at=now,
-        )
+    insert_message(
+        conn,
+        {
+            "id": uuid.uuid4(),
+            "ticket_id": ticket_id,
+            "author_id": author.id,
+            "author_role": author.role.value,
+            "kind": kind.value,
+            "body": body,
+            "created_at": now,
+        },
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    index_message(conn, int(key[0]), body)
 
 
 def record_event(
