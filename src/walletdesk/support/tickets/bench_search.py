@@ -32,7 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from walletdesk.core.clock import SystemClock
@@ -252,9 +252,10 @@ def _index_cost(engine: Engine) -> float:
     """Milliseconds indexing adds to a new message's transaction: ``_NEW_MESSAGES``
     messages stored as the desk stores them (:func:`search.insert_message`), against the
     same messages inserted bare; each batch in one transaction, rolled back."""
-    with engine.connect() as conn:
+    m = t.ticket_messages
+    with engine.connect() as conn:  # typed columns: SQLite keeps UUIDs as text
         ticket_id, author_id = conn.execute(
-            text("SELECT ticket_id, author_id FROM ticket_messages ORDER BY seq DESC LIMIT 1")
+            select(m.c.ticket_id, m.c.author_id).order_by(m.c.seq.desc()).limit(1)
         ).one()
     body = "我申请的退款三天了还没到账，订单号 A-999999，请帮忙查一下。 Where is my refund?"
 

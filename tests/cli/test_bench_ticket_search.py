@@ -1,0 +1,36 @@
+"""The ticket-search benchmark runs end to end on a small desk and reports what it promises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from walletdesk.settings import Settings
+from walletdesk.support.tickets import bench_search
+
+BACKENDS = ["postgres"]
+# Enough tickets (~600) for the bench's 1-in-100 draw to pick several known items.
+MESSAGES = 3_000
+
+
+def check(result: dict[str, Any]) -> None:
+    assert result["searches"] == len(bench_search.QUERIES) * bench_search.ROUNDS
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    # Every ticket the bench drew is found first by its number and by its order number.
+    assert result["known_items"] >= 1
+    assert result["first_by_number"] == result["known_items"]
+    assert result["first_by_order_number"] == result["known_items"]
+    assert result["index_ms_per_new_message"] >= 0
+    assert result["tickets"] > 0
+
+
+def test_the_bench_runs_on_sqlite_alone_without_a_server() -> None:
+    report = bench_search.run(None, messages=MESSAGES)
+    assert report["messages"] == MESSAGES
+    assert set(report["backends"]) == {"sqlite"}
+    check(report["backends"]["sqlite"])
+
+
+def test_the_bench_runs_on_postgres_in_a_scratch_database(database_settings: Settings) -> None:
+    report = bench_search.run(database_settings.database_url, messages=MESSAGES)
+    assert set(report["backends"]) == {"sqlite", "postgres"}
+    check(report["backends"]["postgres"])
