@@ -12,7 +12,7 @@ upgrades an existing database and rebuilds the counts when they disagree with th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, text
 
@@ -182,17 +182,23 @@ def _fields(article: Article) -> tuple[list[str], list[str], list[str]]:
     )
 
 
-def tsvector_literal(fields: Sequence[tuple[list[str], str]]) -> str:
-    """A tsvector literal for (tokens, weight letter) fields, positions running on."""
+def tsvector_literal(
+    fields: Sequence[tuple[Sequence[str], str]],
+    lexemes: Callable[[str], Sequence[str]] = lambda token: (token,),
+) -> str:
+    """A tsvector literal for (tokens, weight letter) fields, positions running on.
+    ``lexemes`` gives what each token is indexed under, all at the token's position (the
+    ticket search adds English words' prefixes); by default the token itself."""
     positions: dict[str, list[str]] = {}
     position = 0
     for tokens, weight in fields:
         for token in tokens:
             position = min(position + 1, _PG_MAX_POSITION)
-            seen = positions.setdefault(token, [])
-            if len(seen) < _PG_MAX_POSITIONS:
-                seen.append(f"{position}{weight}")
-    return " ".join(f"'{token}':{','.join(where)}" for token, where in positions.items())
+            for lexeme in lexemes(token):
+                seen = positions.setdefault(lexeme, [])
+                if len(seen) < _PG_MAX_POSITIONS:
+                    seen.append(f"{position}{weight}")
+    return " ".join(f"'{lexeme}':{','.join(where)}" for lexeme, where in positions.items())
 
 
 # An index entry's distinct tokens: (all of them, those in the title or tags).

@@ -58,6 +58,7 @@ from sqlalchemy.exc import DBAPIError
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
 from walletdesk.identity.roles import Permission, authorize
+from walletdesk.support.helpcenter.search_index import tsvector_literal
 from walletdesk.support.helpcenter.snippets import make_snippet
 from walletdesk.support.helpcenter.tokenize import (
     MIN_PREFIX_LENGTH,
@@ -114,8 +115,6 @@ RECENT_MESSAGES = 20_000
 # ("cards" under card and cards), and a prefix term is one exact lookup. A longer term
 # keeps ':*'. SQLite's FTS5 reads a prefix from its own doclists quickly.
 PREFIX_LEXEMES_UP_TO = 16
-_PG_MAX_POSITION = 16_383  # PostgreSQL's limits for a tsvector's positions
-_PG_MAX_POSITIONS = 255
 _BACKFILL_BATCH = 2000
 
 
@@ -335,14 +334,7 @@ def postgres_lexemes(token: str) -> list[str]:
 def postgres_vector(tokens: Sequence[str]) -> str:
     """A tsvector literal (weight A) for indexed tokens; a word's prefixes take its position,
     so ``ts_rank`` counts "cards" once for the term card, as FTS5 counts a prefix match."""
-    positions: dict[str, list[str]] = {}
-    for number, token in enumerate(tokens, start=1):
-        where = f"{min(number, _PG_MAX_POSITION)}A"
-        for lexeme in postgres_lexemes(token):
-            seen = positions.setdefault(lexeme, [])
-            if len(seen) < _PG_MAX_POSITIONS:
-                seen.append(where)
-    return " ".join(f"'{lexeme}':{','.join(where)}" for lexeme, where in positions.items())
+    return tsvector_literal([(tokens, "A")], postgres_lexemes)
 
 
 # ticket_messages as PostgreSQL has it once indexed: its declared columns (their types
