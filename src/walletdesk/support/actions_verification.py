@@ -26,7 +26,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, case, insert, select, update
 
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.identity import store as identity_store
@@ -123,41 +123,40 @@ def latest_verification(
 
 
 def pending_verification(
-    conn: Connection, ticket_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+    conn: Connection, ticket: Any, customer_id: uuid.UUID, now: datetime
 ) -> Any | None:
-    """The check waiting for the customer to confirm on this ticket, if any.
+    """The check waiting for the customer to confirm on ``ticket`` (a tickets row), if any.
 
-    Only the latest unconfirmed check started on the ticket counts, and only within
-    :data:`CONFIRMATION_WINDOW`; a document check recorded since replaces it.
+    Only the ticket's newest check counts: one waits while it is an unconfirmed sms or
+    totp request within :data:`CONFIRMATION_WINDOW` on a ticket still open. Anything
+    newer (a document check, a confirmed request, a request sent again) replaces it.
+    Checks of the same instant (the clock's resolution) rank a document check first,
+    then a request still waiting: a request sent as another is confirmed is the newer.
     """
-    v = at.ticket_verifications
-    mine = and_(v.c.ticket_id == ticket_id, v.c.customer_id == customer_id)
-    latest = conn.execute(
-        select(v)
-        .where(and_(mine, v.c.verified_at.is_(None)))
-        .order_by(v.c.created_at.desc())
-        .limit(1)
-    ).first()
-    if (
-        latest is None
-        or latest.method not in CUSTOMER_CONFIRMED
-        or now - latest.created_at > CONFIRMATION_WINDOW
-    ):
+    if TicketStatus(ticket.status) in CLOSED_STATES:
         return None
-    # A document check recorded since leaves nothing to confirm; at the same instant
-    # too, so the clock's resolution cannot revive a request.
-    done_since = conn.execute(
-        select(v.c.id)
-        .where(
-            and_(
-                mine,
-                v.c.method == VerificationMethodKind.DOCUMENT.value,
-                v.c.created_at >= latest.created_at,
-            )
+    v = at.ticket_verifications
+    newest = conn.execute(
+        select(v)
+        .where(and_(v.c.ticket_id == ticket.id, v.c.customer_id == customer_id))
+        .order_by(
+            v.c.created_at.desc(),
+            case(
+                (v.c.method == VerificationMethodKind.DOCUMENT.value, 0),
+                (v.c.verified_at.is_(None), 1),
+                else_=2,
+            ),
         )
         .limit(1)
     ).first()
-    return None if done_since is not None else latest
+    if (
+        newest is None
+        or newest.verified_at is not None
+        or newest.method not in CUSTOMER_CONFIRMED
+        or now - newest.created_at > CONFIRMATION_WINDOW
+    ):
+        return None
+    return newest
 
 
 def is_freshly_verified(
@@ -180,8 +179,8 @@ def get_verification_request(
     now = deps.clock.now()
     with deps.engine.connect() as conn:
         ticket = own_ticket(conn, ticket_id, customer.id)
-        pending = pending_verification(conn, ticket.id, customer.id, now)
-        if pending is None or TicketStatus(ticket.status) in CLOSED_STATES:
+        pending = pending_verification(conn, ticket, customer.id, now)
+        if pending is None:
             return None
     return {
         "method": pending.method,
@@ -299,8 +298,8 @@ def do_confirm_on_ticket(
     v = at.ticket_verifications
     with deps.engine.connect() as conn:
         ticket = own_ticket(conn, ticket_id, user.id)
-        pending = pending_verification(conn, ticket.id, user.id, now)
-    if pending is None or TicketStatus(ticket.status) in CLOSED_STATES:
+        pending = pending_verification(conn, ticket, user.id, now)
+    if pending is None:
         raise NoPendingVerification("nothing on this ticket is waiting for you to confirm")
     method = VerificationMethodKind(pending.method)
     if method is VerificationMethodKind.TOTP and not user.totp_enabled:

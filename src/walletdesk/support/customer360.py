@@ -93,9 +93,10 @@ def get_customer_360(
             "verification_request": None,
         }
         if ticket_id is not None:
+            tickets = ticket_tables.tickets
             ticket = conn.execute(
-                select(ticket_tables.tickets.c.customer_id).where(
-                    ticket_tables.tickets.c.id == ticket_id
+                select(tickets.c.id, tickets.c.customer_id, tickets.c.status).where(
+                    tickets.c.id == ticket_id
                 )
             ).first()
             if ticket is None or ticket.customer_id != customer.id:
@@ -104,7 +105,7 @@ def get_customer_360(
             if verified is not None:
                 body["verification"] = actions.verification_public(verified, now)
             # A check the customer has yet to confirm on their ticket.
-            waiting = actions.pending_verification(conn, ticket_id, customer.id, now)
+            waiting = actions.pending_verification(conn, ticket, customer.id, now)
             if waiting is not None:
                 body["verification_request"] = actions.verification_public(waiting, now)
     body["limits"] = get_limits(deps, customer, currency)

@@ -309,6 +309,56 @@ def test_only_the_tickets_own_customer_can_confirm(
     assert confirm_on_ticket(me, ticket_id, code).status_code == 200
 
 
+def test_a_check_sent_twice_and_confirmed_leaves_nothing_waiting(
+    me: Customer, agent: Customer, container: Container, clock: FakeClock
+) -> None:
+    ticket_id = open_ticket(me)
+    assert start_check(agent, ticket_id, "sms").status_code == 201
+    clock.advance(timedelta(seconds=20))
+    assert start_check(agent, ticket_id, "sms").status_code == 201  # sent again
+    code = latest_sms_code(container, PHONE)  # the second text's: the first is replaced
+    assert confirm_on_ticket(me, ticket_id, code).status_code == 200
+    # The first request is not "waiting" again behind the confirmed one, for either side.
+    assert me.get(f"/api/v1/tickets/{ticket_id}/verification").json() == {"pending": False}
+    shown = seen_by_agent(agent, me, ticket_id)
+    assert shown["verification_request"] is None
+    assert shown["verification"]["fresh"] is True
+    before = snapshot(container, me)
+    refused = confirm_on_ticket(me, ticket_id, code)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "no_pending_verification"
+    assert snapshot(container, me) == before
+
+
+def test_a_closed_ticket_neither_starts_nor_takes_a_check(
+    me: Customer, agent: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    assert start_check(agent, ticket_id, "sms").status_code == 201
+    code = latest_sms_code(container, PHONE)
+    texts = len(container.sms.messages_to(PHONE))
+    closed = agent.post(f"/api/v1/agent/tickets/{ticket_id}/status", json={"status": "spam"})
+    assert closed.status_code == 200, closed.json()
+    # The request sent before it closed waits no more: not for the customer, not for
+    # the agent, and its code confirms nothing.
+    assert me.get(f"/api/v1/tickets/{ticket_id}/verification").json() == {"pending": False}
+    assert seen_by_agent(agent, me, ticket_id)["verification_request"] is None
+    rows, before = verifications(container, ticket_id), snapshot(container, me)
+    refused = confirm_on_ticket(me, ticket_id, code)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "no_pending_verification"
+    # ...and no new check starts on it: no text, no row, no message.
+    messages = agent.get(f"/api/v1/agent/tickets/{ticket_id}").json()["messages"]
+    for method in ("sms", "totp"):
+        refused = start_check(agent, ticket_id, method)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "ticket_closed"
+    assert len(container.sms.messages_to(PHONE)) == texts
+    assert verifications(container, ticket_id) == rows
+    assert agent.get(f"/api/v1/agent/tickets/{ticket_id}").json()["messages"] == messages
+    assert snapshot(container, me) == before
+
+
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_confirming_with_nothing_waiting_is_refused_clearly(
     me: Customer, agent: Customer, container: Container, clock: FakeClock, lang: str
