@@ -103,6 +103,30 @@ def test_the_same_idempotency_key_with_a_different_body_is_refused(me: Customer)
     assert available(me) == "10.00"
 
 
+@pytest.mark.parametrize(
+    ("lang", "detail"),
+    [
+        ("en", "An Idempotency-Key is at most 128 characters."),
+        ("zh-CN", "Idempotency-Key 最长 128 个字符。"),
+    ],
+)
+def test_an_overlong_idempotency_key_is_refused_in_the_callers_language(
+    me: Customer, lang: str, detail: str
+) -> None:
+    card = add_card(me)
+    wallets = me.get("/api/v1/wallets").json()
+    refused = me.post(
+        "/api/v1/topups",
+        json={"amount": "10.00", "currency": "CNY", "card_id": card},
+        headers={"Idempotency-Key": "k" * 129, "Accept-Language": lang},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "validation_error"
+    assert refused.json()["detail"] == detail
+    assert me.get("/api/v1/wallets").json() == wallets  # no top-up, not even pending
+    assert available(me) == "0.00"
+
+
 def test_a_key_left_in_progress_by_a_dead_process_is_taken_over_by_a_later_retry(
     me: Customer, container: Container, clock: FakeClock
 ) -> None:

@@ -50,11 +50,15 @@ ABANDONED_AFTER = timedelta(minutes=2)
 
 @dataclass(frozen=True, slots=True)
 class _Claim:
-    """What claiming a key found: run the request, or answer with ``stored``/``problem``."""
+    """What claiming a key found: the request runs unless there is a ``problem`` to
+    answer or a ``stored`` response to replay."""
 
-    run: bool
     problem: str | None = None  # "reused" | "in_progress" | "busy"
     stored: Any = None  # the stored row to replay
+
+    @property
+    def run(self) -> bool:
+        return self.problem is None and self.stored is None
 
 
 class IdempotencyMiddleware:
@@ -76,7 +80,11 @@ class IdempotencyMiddleware:
                 422,
                 "validation_error",
                 translate("title.validation_error", locale, default="Invalid request"),
-                "Idempotency-Key is at most 128 characters",
+                translate(
+                    "idempotency_key_too_long",
+                    locale,
+                    default=f"An Idempotency-Key is at most {MAX_KEY_LENGTH} characters.",
+                ),
             )(scope, receive, send)
             return
         container: Container = scope["app"].state.container
@@ -155,24 +163,24 @@ def _claim(
                     created_at=now,
                 )
             )
-        return _Claim(run=True)
+        return _Claim()
     except IntegrityError:
         pass  # the key is taken: see by whom, below
     except DBAPIError as exc:
         if not (is_retryable(exc) or is_lock_timeout(exc)):
             raise
-        return _Claim(run=False, problem="busy")
+        return _Claim(problem="busy")
     with engine.connect() as conn:
         stored = conn.execute(select(t.idempotency_keys).where(where)).first()
     if stored is None:  # it expired between the two statements: run unguarded, as before
-        return _Claim(run=True)
+        return _Claim()
     if stored.request_hash != fingerprint:
-        return _Claim(run=False, problem="reused")
+        return _Claim(problem="reused")
     if stored.state == "in_progress":
         if _take_over(engine, where, stored.created_at, now):
-            return _Claim(run=True)
-        return _Claim(run=False, problem="in_progress")
-    return _Claim(run=False, stored=stored)
+            return _Claim()
+        return _Claim(problem="in_progress")
+    return _Claim(stored=stored)
 
 
 def _answer(claim: _Claim, locale: str) -> Response:

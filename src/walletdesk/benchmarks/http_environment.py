@@ -66,7 +66,7 @@ class ScratchDatabase:
 def machine_description() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
-        "processor": _cpu_model() or platform.processor() or platform.machine(),
+        "processor": cpu_model() or platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "load_average_start": load_average(),
         "python": platform.python_version(),
@@ -86,7 +86,8 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _cpu_model() -> str | None:
+def cpu_model() -> str | None:
+    """The processor's model name from /proc/cpuinfo, where there is one."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from walletdesk.benchmarks.http_environment import cpu_model, load_average
 from walletdesk.bootstrap import build
 from walletdesk.db.engine import make_engine
 from walletdesk.db.schema import metadata
@@ -190,23 +191,10 @@ def _one_core() -> Iterator[int | None]:
 def _machine(cpu: int | None) -> dict[str, Any]:
     return {
         "platform": platform.platform(),
-        "processor": _cpu_model() or platform.processor() or platform.machine(),
+        "processor": cpu_model() or platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "pinned_cpu": cpu,
-        "load_average": [round(x, 2) for x in os.getloadavg()]
-        if hasattr(os, "getloadavg")
-        else None,
+        "load_average": load_average(),
         "python": platform.python_version(),
         "argon2_cffi": importlib.metadata.version("argon2-cffi"),
     }
-
-
-def _cpu_model() -> str | None:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        return None
-    return None

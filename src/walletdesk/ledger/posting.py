@@ -61,6 +61,7 @@ _POSTED = EntryEvent.POSTED.value
 _PENDING_EVENT = EntryEvent.PENDING.value
 
 
+# What a linked chain's undo needs: how long each output list was when the chain
 # began, and which accounts the chain touched first.
 _Marks = tuple[int, int, int, int, int]
 

@@ -67,6 +67,3 @@ class PostingOutput:
         """The accounts to write back, in account-id order."""
         touched = self.touched_accounts
         return [touched[key] for key in sorted(touched)]
-
-
-# What a linked chain's undo needs: how long each output list was when the chain

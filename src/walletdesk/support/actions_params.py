@@ -27,7 +27,7 @@ from walletdesk.wallet import tables as wallet_tables
 from walletdesk.wallet.accounts import check_currency
 from walletdesk.wallet.limits_policy import Window
 from walletdesk.wallet.merchants import REFUND_REASONS
-from walletdesk.wallet.payments import money_json
+from walletdesk.wallet.payment_views import money_json
 from walletdesk.wallet.refund_rules import RefundRoute
 
 

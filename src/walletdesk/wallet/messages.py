@@ -10,6 +10,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该 Idempotency-Key 已用于另一个不同的请求。",
     },
     "title.idempotency_key_reused": {"en": "Key reused", "zh-CN": "幂等键重复使用"},
+    "idempotency_key_too_long": {
+        "en": "An Idempotency-Key is at most 128 characters.",
+        "zh-CN": "Idempotency-Key 最长 128 个字符。",
+    },
     "request_in_progress": {
         "en": "The first request with this key is still being processed; try again shortly.",
         "zh-CN": "使用该键的首个请求仍在处理中，请稍后重试。",

@@ -52,17 +52,6 @@ from walletdesk.wallet.payment_views import (
     webhook_payload,
 )
 
-# money_json lives in payment_views.py; it is exported here too while
-# support/actions_params.py still imports it from this module.
-__all__ = [
-    "PayResult",
-    "do_cancel_intent",
-    "do_create_intent",
-    "do_pay",
-    "expire_due",
-    "money_json",
-]
-
 
 @dataclass(frozen=True, slots=True)
 class PayResult:

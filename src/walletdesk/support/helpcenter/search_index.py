@@ -243,11 +243,6 @@ def _stored_entries(conn: Connection, article_ids: Sequence[int]) -> dict[int, _
     return {key: (frozenset(every), frozenset(head)) for key, (every, head) in found.items()}
 
 
-def index_article(conn: Connection, article_id: int, article: Article) -> None:
-    """(Re)write the index entry of row ``article_id`` to match ``article``."""
-    index_articles(conn, [(article_id, article)])
-
-
 def index_articles(conn: Connection, entries: Iterable[tuple[int, Article]]) -> None:
     """(Re)write the index entries of (row id, article) pairs and move the term counts
     with them; for one row given twice, the last article wins. One round trip per kind
