@@ -48,10 +48,15 @@ def refuse_if_locked(deps: IdentityDeps, user_id: uuid.UUID, source: str) -> Non
         throttle = conn.execute(
             select(t.source_throttle).where(t.source_throttle.c.source == source)
         ).first()
-    if row.locked_until and row.locked_until > now:
-        raise _locked(row.locked_until)
-    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
-        raise _locked(throttle.locked_until)
+    _refuse_while_locked(now, row, throttle)
+
+
+def _refuse_while_locked(now: datetime, *rows: Any) -> None:
+    """Raise AccountLocked for the first of ``rows`` (users or source_throttle rows, or
+    None) whose lockout runs at ``now``."""
+    for row in rows:
+        if row is not None and row.locked_until and row.locked_until > now:
+            raise _locked(row.locked_until)
 
 
 def _locked(locked_until: datetime) -> AccountLocked:
@@ -82,10 +87,7 @@ def do_login(
             select(t.source_throttle).where(t.source_throttle.c.source == source)
         ).first()
         row = store.user_row_by_login(conn, kind, value) if value else None
-    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
-        raise _locked(throttle.locked_until)
-    if row is not None and row.locked_until and row.locked_until > now:
-        raise _locked(row.locked_until)
+    _refuse_while_locked(now, throttle, row)
     # Always one argon2 verification, so an unknown login takes as long as a known one.
     password_ok = deps.passwords.verify(row.password_hash if row else None, password)
     if row is None or not password_ok:

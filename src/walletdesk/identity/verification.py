@@ -128,9 +128,42 @@ def do_verify(
     password: str | None,
     code: str | None,
     ctx: RequestContext,
-    code_for: AlertKind = AlertKind.VERIFICATION_CODE,
 ) -> Verification:
     """Prove presence again; returns a single-use token for one sensitive action.
+    What counts as proof, and the lockout, are :func:`check_presence`'s."""
+    check_presence(deps, principal, method=method, password=password, code=code, ctx=ctx)
+    user = principal.user
+    now = deps.clock.now()
+    token = new_token(VERIFICATION_PREFIX)
+    expires_at = now + timedelta(seconds=deps.settings.verification_ttl_seconds)
+
+    def work(conn: Connection) -> None:
+        conn.execute(
+            insert(t.verifications).values(
+                id=uuid.uuid4(),
+                user_id=user.id,
+                token_hash=hash_token(token),
+                method=method.value,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+
+    deps.transaction(work)
+    return Verification(token=token, expires_at=expires_at)
+
+
+def check_presence(
+    deps: IdentityDeps,
+    principal: Principal,
+    *,
+    method: VerificationMethod,
+    password: str | None,
+    code: str | None,
+    ctx: RequestContext,
+    code_for: AlertKind = AlertKind.VERIFICATION_CODE,
+) -> None:
+    """Check the password or spend the code the user gives; raises CodeInvalid if wrong.
 
     An SMS code counts only if its text was for ``code_for`` (the customer's own
     step-up unless the caller says otherwise; see :func:`do_send_sms_code`).
@@ -158,23 +191,6 @@ def do_verify(
     elif not code or not _consume_sms(deps, user.id, code, now, code_for):
         _note_failed_verification(deps, user, method, source, ctx)
         raise CodeInvalid("that code is not right, has expired, or was already used")
-    token = new_token(VERIFICATION_PREFIX)
-    expires_at = now + timedelta(seconds=deps.settings.verification_ttl_seconds)
-
-    def work(conn: Connection) -> None:
-        conn.execute(
-            insert(t.verifications).values(
-                id=uuid.uuid4(),
-                user_id=user.id,
-                token_hash=hash_token(token),
-                method=method.value,
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
-
-    deps.transaction(work)
-    return Verification(token=token, expires_at=expires_at)
 
 
 def _note_failed_verification(

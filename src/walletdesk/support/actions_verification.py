@@ -14,7 +14,7 @@ Three methods (DOMAIN.md §5), each counting for :data:`VERIFICATION_FRESHNESS`:
   in-app/email alert) to enter the code from their authenticator app there;
 * ``document``: the agent records a document check with a note; verified at once.
 
-The customer's code is checked by :func:`walletdesk.identity.verification.do_verify`
+The customer's code is checked by :func:`walletdesk.identity.verification.check_presence`
 with the customer's own principal, so expiry, single use and the account lockout
 are identity's. A check the customer has not confirmed within
 :data:`CONFIRMATION_WINDOW` lapses; the agent starts a new one.
@@ -33,7 +33,7 @@ from walletdesk.identity import store as identity_store
 from walletdesk.identity.errors import TotpNotEnrolled
 from walletdesk.identity.model import Principal, RequestContext, User, VerificationMethod
 from walletdesk.identity.roles import Permission, authorize
-from walletdesk.identity.verification import do_send_sms_code, do_verify
+from walletdesk.identity.verification import check_presence, do_send_sms_code
 from walletdesk.notify.messages import AlertKind, normalise_locale
 from walletdesk.support import actions_tables as at
 from walletdesk.support.actions_rules import (
@@ -285,7 +285,7 @@ def do_confirm_on_ticket(
 ) -> dict[str, Any]:
     """The signed-in customer confirms the check waiting on their own ticket with ``code``.
 
-    The code goes to identity's :func:`do_verify` as the customer's own step-up: a
+    The code goes to identity's :func:`check_presence` as a step-up's code would: a
     wrong, expired or spent code raises CodeInvalid and counts towards the account's
     lockout (AccountLocked past the limit). Raises NotFound for a ticket that is not
     the customer's, NoPendingVerification when nothing waits (or it lapsed),
@@ -308,7 +308,8 @@ def do_confirm_on_ticket(
     if not cleaned:
         raise ValidationError("enter the code", field="code")
     try:
-        do_verify(
+        # identity's own checks, without minting a step-up token nobody would receive.
+        check_presence(
             deps.identity,
             customer,
             method=_CODE_METHOD[method],

@@ -25,11 +25,12 @@ from agent_world import (
 )
 from api_world import Customer, enable_totp, latest_sms_code, sign_up, totp_now
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.identity import tables as identity_tables
 from walletdesk.support import actions_tables as action_tables
 
 BACKENDS = ["sqlite", "postgres"]
@@ -132,6 +133,10 @@ def test_the_customer_confirms_an_sms_code_on_their_ticket_and_a_second_person_a
     assert confirmed.status_code == 200, confirmed.json()
     assert confirmed.json()["status"] == "verified"
     assert confirmed.json()["method"] == "sms"
+    # Confirming proves presence for this ticket only: no step-up token is minted.
+    with container.engine.connect() as conn:
+        tokens = conn.execute(select(func.count()).select_from(identity_tables.verifications))
+        assert tokens.scalar_one() == 0
 
     shown = seen_by_agent(agent, me, ticket_id)
     assert shown["verification"]["method"] == "sms"
