@@ -234,7 +234,15 @@ def test_story_5_a_limit_raise_is_verified_proposed_and_approved_by_a_second_per
             "Enter the code we sent to your phone here. Never tell this code to anyone, "
             "including our staff."
         )
-        customer_tab.fill("#confirm-code", sms_code(container, str(customer.phone)))
+        code = sms_code(container, str(customer.phone))
+        # A mistyped code is refused in words, confirms nothing and spends nothing.
+        customer_tab.fill("#confirm-code", f"{(int(code) + 1) % 1_000_000:06d}")
+        confirm.locator("button[type=submit]").click()
+        expect(customer_tab.locator(".flash.error")).to_have_text(
+            "That code or password is not right, has expired, or was already used."
+        )
+        expect(customer_tab.get_by_test_id("confirm-identity")).to_have_count(1)
+        customer_tab.fill("#confirm-code", code)
         confirm.locator("button[type=submit]").click()
         expect(customer_tab.locator(".flash.ok[role=status]")).to_contain_text(
             "you confirmed it's you"
