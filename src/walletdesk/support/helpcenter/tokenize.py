@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from walletdesk.support.helpcenter.vocabulary import (
     CHINESE_STOP_BIGRAMS,
@@ -47,9 +46,6 @@ MIN_PREFIX_LENGTH = 4
 # stripped below MIN_PREFIX_LENGTH ("asked" stays "asked", not the exact word "ask").
 _SUFFIXES = ("ing", "ies", "ied", "ed", "es", "s")
 _MIN_STEM_LENGTH = 4
-# normalise_character runs once per character of every snippet; text repeats its
-# characters, so a small cache saves almost all of the Unicode work.
-_CHARACTER_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +62,9 @@ class QueryTerm:
         return indexed_token == self.token
 
 
-@lru_cache(maxsize=_CHARACTER_CACHE)
 def normalise_character(character: str) -> str:
-    """One character normalised: NFKC, lower case, Simplified. May return 0–3 characters."""
+    """One character normalised: NFKC, lower case, Simplified. May return 0–3 characters.
+    (Snippets, which call it for every character they show, remember the answers.)"""
     return unicodedata.normalize("NFKC", character).lower().translate(_TRANSLATE)
 
 
