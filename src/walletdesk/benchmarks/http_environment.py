@@ -21,7 +21,7 @@ from walletdesk.db.engine import normalise_url
 
 
 class ScratchDatabase:
-    """``walletdesk_bench_http_<random>`` on the given server, dropped WITH (FORCE) after."""
+    """``<prefix>_<random>`` on the given server, dropped WITH (FORCE) after."""
 
     def __init__(self, admin: str, database: str, url: str, version: str) -> None:
         self.admin = admin
@@ -30,10 +30,10 @@ class ScratchDatabase:
         self.version = version
 
     @classmethod
-    def create(cls, server_url: str) -> ScratchDatabase:
+    def create(cls, server_url: str, prefix: str = "walletdesk_bench_http") -> ScratchDatabase:
         parsed = make_url(normalise_url(server_url))
         admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        database = f"walletdesk_bench_http_{uuid.uuid4().hex[:12]}"
+        database = f"{prefix}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
             row = conn.execute("SHOW server_version").fetchone()
             version = str(row[0]) if row else "unknown"

@@ -7,17 +7,16 @@ durability setting.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import psycopg
-from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL, make_url
 
-from walletdesk.db.engine import make_engine, normalise_url
+from walletdesk.benchmarks.http_environment import ScratchDatabase
+from walletdesk.db.engine import make_engine
 from walletdesk.db.schema import metadata
 from walletdesk.ledger import tables as t
 from walletdesk.settings import Settings
@@ -159,11 +158,10 @@ class PostgresServer:
 
     name = "postgresql"
 
-    def __init__(self, admin_conninfo: str, database: str, url: URL, version: str) -> None:
-        self.admin_conninfo = admin_conninfo
-        self.database = database
-        self.url = url
-        self.version = version
+    def __init__(self, scratch: ScratchDatabase) -> None:
+        self.scratch = scratch
+        self.url = make_url(scratch.url)
+        self.version = scratch.version
         self._schema_created = False
 
     @property
@@ -172,14 +170,7 @@ class PostgresServer:
 
     @classmethod
     def create(cls, server_url: str) -> PostgresServer:
-        admin_url = make_url(normalise_url(server_url))
-        admin_conninfo = conninfo(admin_url)
-        database = f"walletdesk_bench_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin_conninfo, autocommit=True, connect_timeout=5) as admin:
-            row = admin.execute("SHOW server_version").fetchone()
-            version = str(row[0]) if row else "unknown"
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        return cls(admin_conninfo, database, admin_url.set(database=database), version)
+        return cls(ScratchDatabase.create(server_url, prefix="walletdesk_bench"))
 
     def fresh_engine(self) -> Engine:
         engine = make_engine(
@@ -205,12 +196,7 @@ class PostgresServer:
         return PostgresBaseline(self.conninfo, accounts, funds)
 
     def drop(self) -> None:
-        with psycopg.connect(self.admin_conninfo, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(self.database)
-                )
-            )
+        self.scratch.drop()
 
 
 class PostgresBaseline:
