@@ -15,7 +15,7 @@ from test_tickets import MONDAY_9, ZH, open_ticket, staff
 from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
-from walletdesk.support.tickets import search
+from walletdesk.support.tickets import search, search_postgres
 from walletdesk.support.tickets.search import INDEX_OBJECTS, MESSAGES_GIN, SUBJECTS_GIN
 
 BACKENDS = ["sqlite", "postgres"]
@@ -149,20 +149,40 @@ def test_search_is_for_agents_only_and_needs_something_to_look_for(
 
 @contextmanager
 def index_reads(engine: Engine) -> Iterator[list[int]]:
-    """Per statement that read the search index meanwhile, how many windows it read
-    (one FTS5 ``MATCH`` or tsquery ``@@`` each)."""
+    """How many windows of the search index each search meanwhile read.
+
+    SQLite: one per FTS5 ``MATCH`` in the statements it ran. PostgreSQL runs a search as
+    one statement, with parts behind one-time filters: each search statement is run
+    again under ``EXPLAIN ANALYZE``, and a window counts when a scan of tickets or
+    messages by a tsquery (``@@``) in its plan ran at least once."""
     seen: list[int] = []
+    statements: list[tuple[str, Any]] = []
 
     def record(*args: Any) -> None:
-        windows = args[2].count(" MATCH ") + args[2].count(" @@ ")
-        if windows:
-            seen.append(windows)
+        if " MATCH " in args[2]:
+            seen.append(args[2].count(" MATCH "))
+        elif " @@ " in args[2]:
+            statements.append((args[2], args[3]))
 
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as conn:
+        for sql, parameters in statements:
+            plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", parameters)
+            seen.append(_windows_run(plan.scalar_one()[0]["Plan"]))
+
+
+def _windows_run(node: dict[str, Any]) -> int:
+    conditions = " ".join(
+        str(node.get(key, "")) for key in ("Filter", "Index Cond", "Recheck Cond")
+    )
+    ran = node.get("Relation Name") in {"tickets", "ticket_messages"} and (
+        " @@ " in conditions and node.get("Actual Loops", 0) > 0
+    )
+    return int(ran) + sum(_windows_run(child) for child in node.get("Plans", ()))
 
 
 def test_any_word_is_looked_for_only_when_too_few_tickets_hold_every_word(
@@ -181,7 +201,7 @@ def test_any_word_is_looked_for_only_when_too_few_tickets_hold_every_word(
         page = found(agent, "card declined", limit=2)
     assert {item["id"] for item in page} == both
     assert [item["every_word"] for item in page] == [True, True]
-    assert reads == [2]
+    assert sum(reads) == 2
 
     # A page of three: the ticket holding one word fills it up, after them.
     with index_reads(container.engine) as reads:
@@ -189,7 +209,7 @@ def test_any_word_is_looked_for_only_when_too_few_tickets_hold_every_word(
     assert {item["id"] for item in page[:2]} == both
     assert (page[2]["id"], page[2]["every_word"]) == (card_only, False)
     assert [item["every_word"] for item in page[:2]] == [True, True]
-    assert reads == [2, 2]  # ...then the "any word or synonym" ones
+    assert sum(reads) == 4  # ...then the "any word or synonym" ones
 
     # No ticket holds every word: those holding some are found all the same.
     page = found(agent, "declined checkout twice")
@@ -239,11 +259,19 @@ def test_a_search_reads_the_index_once_and_the_page_once(
     finally:
         event.remove(container.engine, "before_cursor_execute", record)
     assert [item["id"] for item in page] == [desk["refund"]["id"]]
-    # No catalogue lookup before it; the ticket and its message in one query after it.
-    searched = [sql for sql in statements if " MATCH " in sql or " @@ " in sql]
-    assert len(searched) == 1
-    assert len([sql for sql in statements if "FROM tickets LEFT OUTER JOIN" in sql]) == 1
+    # No catalogue lookup before it.
     assert not [sql for sql in statements if "sqlite_master" in sql or "to_regclass" in sql]
+    desk_reads = [sql for sql in statements if "ticket" in sql]  # not the agent's session
+    if container.engine.dialect.name == "postgresql":
+        # One statement: the search, and the page's tickets and best messages joined to it.
+        assert len(desk_reads) == 1
+        assert " @@ " in desk_reads[0]
+        assert "JOIN ticket_messages" in desk_reads[0]
+    else:
+        # The search, then the ticket and its message in one query.
+        assert len(desk_reads) == 2
+        assert " MATCH " in desk_reads[0]
+        assert "FROM tickets LEFT OUTER JOIN" in desk_reads[1]
 
 
 # GIN indexes are PostgreSQL's: this one runs there only (at both isolation levels).
@@ -316,8 +344,13 @@ def test_postgres_vectors_hold_each_english_word_under_its_prefixes() -> None:
         assert search.postgres_lexemes(token) == [token]
 
 
+@pytest.mark.parametrize("recent_first", [True, False])
 def test_the_window_is_the_newest_matches_however_the_messages_are_read(
-    client: TestClient, container: Container, agent: Customer, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    container: Container,
+    agent: Customer,
+    monkeypatch: pytest.MonkeyPatch,
+    recent_first: bool,
 ) -> None:
     en = sign_up(client, phone="+8613900139000", locale="en")
     oldest, middle, newest = (
@@ -325,22 +358,70 @@ def test_the_window_is_the_newest_matches_however_the_messages_are_read(
         for n in ("one", "two", "three")
     )
     monkeypatch.setattr(search, "WINDOW", 2)  # the two newest matches...
-    # ...of every word read on PostgreSQL as the newest message, then the older ones
-    # (SQLite reads them in one go): either way the oldest match is outside the window.
+    # ...of every word, read on PostgreSQL either as the newest message first, then the
+    # older ones, or all at once (SQLite reads them in one go): either way the oldest
+    # match is outside the window.
     monkeypatch.setattr(search, "RECENT_MESSAGES", 1)
+    monkeypatch.setattr(search_postgres, "reads_recent_first", lambda *_: recent_first)
     with index_reads(container.engine) as reads:
         page = found(agent, "parcel wet", limit=2)
     assert {item["id"] for item in page} == {newest, middle}
     postgres = container.engine.dialect.name == "postgresql"
-    assert reads == ([2, 1] if postgres else [2])
+    # Subjects, and messages in one or two parts.
+    assert sum(reads) == (3 if postgres and recent_first else 2)
 
-    # A window the recent messages fill is read in one go on both; so is one word's.
+    # A window the recent messages fill is read in one part; so is one word's.
     monkeypatch.setattr(search, "WINDOW", 1)
     with index_reads(container.engine) as reads:
         assert [item["id"] for item in found(agent, "parcel wet", limit=1)] == [newest]
         assert [item["id"] for item in found(agent, "parcel", limit=1)] == [newest]
-    assert reads == [2, 2]
+    assert sum(reads) == 4
     assert oldest not in {item["id"] for item in found(agent, "parcel")}
+
+
+def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window() -> None:
+    # 100,000 messages; "factor" in 2,420 of them, "two" in 4,480; 验证 and 证码 in ~10%.
+    shares = {"two": 0.0448, "factor": 0.0242, "验证": 0.1559, "证码": 0.0978}
+    statistics = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, shares)
+    assert statistics.most_holding_all(["two", "factor"]) == pytest.approx(2_420)
+    # Even if every "factor" message held "two", the newest 20,000 hold 484 of them, fewer
+    # than a window of 500: the older ones would be read too, so all are read at once.
+    assert not search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 500)
+    assert search_postgres.reads_recent_first(statistics, ["验证", "证码"], 20_000, 500)
+    assert search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 400)
+    # A word the statistics do not list is rarer than those they do: never worth a split.
+    assert not search_postgres.reads_recent_first(statistics, ["验证", "zebra"], 20_000, 1)
+    # One word, a desk no larger than the recent part, or a table never analysed: no split.
+    assert not search_postgres.reads_recent_first(statistics, ["验证"], 20_000, 1)
+    assert not search_postgres.reads_recent_first(statistics, ["验证", "证码"], 100_000, 1)
+    unanalysed = search_postgres.MessageStatistics(0.0, 100_000, 0.0, {})
+    assert not search_postgres.reads_recent_first(unanalysed, ["验证", "证码"], 20_000, 1)
+
+
+# The planner's statistics are PostgreSQL's.
+@pytest.mark.parametrize("database_settings", ["postgres"], indirect=True)
+def test_postgres_message_statistics_are_the_planners_and_are_reused_for_a_while(
+    client: TestClient, container: Container, agent: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    for n in range(4):
+        open_ticket(en, f"Ticket {n}", "parcel arrived wet" if n % 2 else "parcel arrived")
+    with container.engine.connect() as conn:
+        conn.execute(text("ANALYZE ticket_messages"))
+        conn.commit()
+        statistics = search_postgres.message_statistics(conn)
+        newest = conn.execute(text("SELECT max(seq) FROM ticket_messages")).scalar_one()
+    assert statistics.newest == newest
+    assert statistics.rows == 4
+    assert statistics.share["parcel"] == pytest.approx(1.0)
+    assert statistics.share["wet"] == pytest.approx(0.5)
+    assert statistics.most_holding_all(["parcel", "wet"]) == pytest.approx(2)
+    # Read again only once STATISTICS_SECONDS have passed.
+    open_ticket(en, "Later", "parcel")
+    with container.engine.connect() as conn:
+        assert search_postgres.message_statistics(conn) is statistics
+        monkeypatch.setattr(search_postgres, "STATISTICS_SECONDS", 0.0)
+        assert search_postgres.message_statistics(conn).newest == newest + 1
 
 
 # The format of PostgreSQL's vectors: a database indexed the older way is re-indexed.

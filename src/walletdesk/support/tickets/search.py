@@ -13,8 +13,8 @@ and queries are expanded with the help centre's synonyms.
   density costs 5-10x more per row for a query of several words or synonyms, and
   ranking was most of a search's time; see bench/RESULTS.md, "Issue 5: ticket search
   on PostgreSQL"). English words are also indexed under their prefixes
-  (:func:`postgres_lexemes`), so a prefix query is one exact lookup; and the message
-  window reads the newest :data:`RECENT_MESSAGES` first (:func:`_postgres_windows`).
+  (:func:`postgres_lexemes`), so a prefix query is one exact lookup. The whole search,
+  the page's tickets included, is one statement (:mod:`.search_postgres`).
 
 Neither is declared in the tables' metadata (Alembic's env.py ignores them): they
 are made on first use by :func:`ensure_search_index_in`, which also indexes every
@@ -34,7 +34,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import (
     Cast,
@@ -70,6 +71,7 @@ from walletdesk.support.helpcenter.tokenize import (
 )
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
+from walletdesk.support.tickets.search_postgres import search_page
 from walletdesk.support.tickets.views import staff_summary
 
 SUBJECTS_FTS = "ticket_subjects_search"
@@ -99,14 +101,9 @@ POOL = 100
 # read ~12,000 tickets (of 20,000) on the bench desk, most of a fallback search's time.
 # 2,000 tickets reach about four times further back than the message window does.
 SUBJECT_SPAN = 2_000
-# For messages holding every word of a query of several, PostgreSQL reads the window in
-# two parts: the newest RECENT_MESSAGES messages, then, only when those hold fewer than
-# WINDOW matches, the older ones. Told the range, the planner intersects the words' GIN
-# entries with it and visits only the rows in it; asked for "the newest matches" of
-# words that go together (验证 & 证码: one message in ten, estimated one in seventy:
-# it multiplies the words' frequencies), it visited every match in the table instead
-# (12 ms of a 16 ms search on the bench desk). One word's frequency, and any word's, it
-# estimates well: those windows are read in one go.
+# For messages holding every word of a query of several, PostgreSQL may read the window
+# in two parts: the newest RECENT_MESSAGES messages, then, only when those hold fewer
+# than WINDOW matches, the older ones (when, see search_postgres.reads_recent_first).
 RECENT_MESSAGES = 20_000
 # PostgreSQL's GIN finds a prefix (':*') by merging the entries of every word starting
 # with it, then rechecks each row: 3-5x an exact word's cost, most of an English
@@ -115,6 +112,13 @@ RECENT_MESSAGES = 20_000
 # ("cards" under card and cards), and a prefix term is one exact lookup. A longer term
 # keeps ':*'. SQLite's FTS5 reads a prefix from its own doclists quickly.
 PREFIX_LEXEMES_UP_TO = 16
+# A message's row stays whole in its page up to 8,160 bytes (PostgreSQL's default moves
+# values out of rows over 2,032). A vector holds every word, its prefixes and positions:
+# 5x the body, and 1 message in 12 had its vector moved to the TOAST table, which a
+# search then read for each such row it walked past (2 of 3 buffer reads of the "退款"
+# window; walking it took a third less time without). Set when the vectors are built,
+# and by migration 0014 on databases that had them already.
+MESSAGES_TOAST_SETTING = "toast_tuple_target = 8160"
 _BACKFILL_BATCH = 2000
 
 
@@ -205,6 +209,7 @@ def ensure_search_index_in(conn: Connection) -> bool:
             conn.exec_driver_sql(
                 f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector"
             )
+        conn.exec_driver_sql(f"ALTER TABLE ticket_messages SET ({MESSAGES_TOAST_SETTING})")
         _backfill(conn)
     # Indexed after the backfill: one GIN build is much cheaper than row-by-row upkeep.
     # fastupdate off: with it on, every search also reads the index's whole pending list
@@ -395,56 +400,22 @@ def _sqlite_part(kind: str, match: str, every_word: bool) -> str:
     )
 
 
-def _postgres_part(kind: str, match: str, every_word: bool, messages: str = "all") -> str:
-    """One window on PostgreSQL. ``messages``: "all", or "recent" for the messages after
-    ``:floor`` (the newest RECENT_MESSAGES), "older" for the rest, ``:older_window`` of
-    them at most."""
-    table = "tickets" if kind == "subject" else "ticket_messages"
-    ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
-    if kind == "subject" or messages == "all":
-        bound, window = _span("seq", kind, every_word), ":window"
-    elif messages == "recent":
-        bound, window = " AND seq > :floor", ":window"
-    else:
-        bound, window = " AND seq <= :floor", ":older_window"
-    # Scored against the any-word query whichever window a row came from, so scores
-    # compare; newest first by the primary key, which PostgreSQL walks backwards for a
-    # common word instead of reading every match. ts_rank, normalised by the log of the
-    # entry's length as before: term frequency with diminishing returns, no proximity.
-    # Equal scores (the same sentence in many tickets) keep the newest in the pool.
-    # window_rows: how many matches the window held, before the pool was cut from it.
-    return (
-        f"(SELECT '{kind}' AS kind, {int(every_word)} AS every_word, w.{ticket} AS ticket_id, "
-        f"w.message_seq, ts_rank(w.search_vector, CAST(:any AS tsquery), 1) AS score, "
-        f"count(*) OVER () AS window_rows "
-        f"FROM (SELECT {ticket}, {seq} AS message_seq, seq, search_vector FROM {table} "
-        f"WHERE search_vector @@ CAST({match} AS tsquery){bound} "
-        f"ORDER BY seq DESC LIMIT {window}) AS w "
-        f"ORDER BY score DESC, w.seq DESC LIMIT :pool)"
-    )
-
-
 def _candidates(
     conn: Connection, terms: Sequence[QueryTerm], own: Sequence[QueryTerm], enough: int
 ) -> list[Any]:
-    """(kind, every_word, ticket_id, message_seq, score) rows of the best matches.
+    """(kind, every_word, ticket_id, message_seq, score) rows of the best matches, on
+    SQLite (PostgreSQL does the whole search in one statement: :mod:`.search_postgres`).
 
     The "every word" windows (subjects and messages, one query) run first; the "any word
     or synonym" windows only when those found fewer than ``enough`` tickets, or when
     the query has no word of its own to require (only synonyms)."""
-    sqlite = conn.dialect.name == "sqlite"
-    render = _fts5 if sqlite else _tsquery
     params: dict[str, object] = {
-        "any": render(terms, "OR" if sqlite else "|"),
-        "every": render(own, "AND" if sqlite else "&"),
+        "any": _fts5(terms, "OR"),
+        "every": _fts5(own, "AND"),
         "window": WINDOW,
         "pool": POOL,
         "subject_span": SUBJECT_SPAN,
     }
-    if not sqlite and len(own) > 1:
-        # A literal bound, not a subquery: the planner sizes the range from it.
-        newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM ticket_messages"))
-        params["floor"] = int(newest.scalar_one()) - RECENT_MESSAGES
     rows: list[Any] = []
     if own:
         rows = _windows(conn, ":every", True, params)
@@ -466,72 +437,17 @@ _COLUMNS = {
 def _windows(
     conn: Connection, match: str, every_word: bool, params: dict[str, object]
 ) -> list[Any]:
-    """The subject window and the message window taken by ``match``: one query on
-    SQLite, one or two on PostgreSQL (:func:`_postgres_windows`)."""
-    if conn.dialect.name != "sqlite":
-        return _postgres_windows(conn, match, every_word, params)
+    """The subject window and the message window taken by ``match``, in one query."""
     sql = " UNION ALL ".join(
         _sqlite_part(kind, match, every_word) for kind in ("subject", "message")
     )
     return list(conn.execute(text(sql).columns(**_COLUMNS), params))
 
 
-def _postgres_windows(
-    conn: Connection, match: str, every_word: bool, params: dict[str, object]
-) -> list[Any]:
-    """The subject window and the message window in one query. For every word of a query
-    of several (``:floor`` set, see RECENT_MESSAGES), the message window's recent part;
-    its older part then only when the recent one held fewer than WINDOW matches and older
-    messages exist, and the pool is cut from both parts' best (the best POOL of a window
-    are among the best POOL of each of its parts). A single word's or any word's matches
-    are estimated well, so they are read in one go, without a second statement."""
-    typed = {**_COLUMNS, "window_rows": Integer}
-    split = every_word and "floor" in params
-    sql = " UNION ALL ".join(
-        (
-            _postgres_part("subject", match, every_word),
-            _postgres_part("message", match, every_word, "recent" if split else "all"),
-        )
-    )
-    rows = list(conn.execute(text(sql).columns(**typed), params))
-    if not split:
-        return rows
-    recent = [row for row in rows if row.kind == "message"]
-    held = recent[0].window_rows if recent else 0
-    window, floor = cast(int, params["window"]), cast(int, params["floor"])
-    if held >= window or floor <= 0:
-        return rows
-    older_sql = _postgres_part("message", match, every_word, "older")
-    older = list(
-        conn.execute(text(older_sql).columns(**typed), {**params, "older_window": window - held})
-    )
-    if not older:
-        return rows
-    pool = sorted(recent + older, key=lambda row: (-row.score, -row.message_seq))
-    return [row for row in rows if row.kind == "subject"] + pool[: cast(int, params["pool"])]
-
-
-def search_in(conn: Connection, query: str, *, limit: int = 20) -> list[TicketHit]:
-    """Tickets matching ``query`` in their subject, number or messages, best first.
-
-    Tickets holding every word of the query (in the subject or in one message) come
-    first, then those holding some words or their synonyms; within each, by score:
-    the subject's rank (weighted) plus the best message's. Words and synonyms are
-    looked for only when fewer than ``limit`` tickets hold every word: then the page
-    is filled up with them. A query with nothing searchable (empty, only punctuation)
-    finds nothing. See :data:`WINDOW` for how much of a large desk is read. The index
-    must exist (:func:`ensure_search_index_in`).
-    """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
-    return _search(conn, query, query_terms(query), limit)
-
-
 def _search(
     conn: Connection, query: str, terms: Sequence[QueryTerm], limit: int
 ) -> list[TicketHit]:
-    if not terms:
-        return []
+    """SQLite's search: the candidates' rows tallied per ticket, best first."""
     own = own_terms(query, terms)
     tallies: dict[uuid.UUID, _Tally] = {}
     for row in _candidates(conn, terms, own, limit):
@@ -580,47 +496,90 @@ def search_tickets(
 
 
 def _found(engine: Engine, query: str, limit: int) -> list[dict[str, Any]]:
-    """The search and what the page shows of each hit: two statements on one connection."""
+    """The search and what the page shows of each hit.
+
+    Tickets holding every word of the query (in the subject or in one message) come
+    first, then those holding some words or their synonyms; within each, by score: the
+    subject's rank (weighted) plus the best message's. Words and synonyms are looked
+    for only when fewer than ``limit`` tickets hold every word: then the page is filled
+    up with them. A query with nothing searchable (empty, only punctuation) finds
+    nothing. See :data:`WINDOW` for how much of a large desk is read.
+
+    A read on its own: in autocommit, so no BEGIN and ROLLBACK round trips around it
+    (each of its statements sees a consistent snapshot; PostgreSQL's search is one)."""
     terms = query_terms(query)
-    with engine.connect() as conn:
-        hits = _search(conn, query, terms, limit)
-        if not hits:
-            return []
-        messages = t.ticket_messages
-        seqs = [hit.message_seq for hit in hits if hit.message_seq is not None]
-        # Each hit's ticket with its best-matching message, if any, in one query.
-        rows = {
-            row.id: row
-            for row in conn.execute(
-                select(
-                    t.tickets,
-                    messages.c.id.label("message_id"),
-                    messages.c.kind.label("message_kind"),
-                    messages.c.body.label("message_body"),
-                )
-                .select_from(
-                    t.tickets.outerjoin(
-                        messages,
-                        and_(messages.c.ticket_id == t.tickets.c.id, messages.c.seq.in_(seqs)),
-                    )
-                )
-                .where(t.tickets.c.id.in_([hit.ticket_id for hit in hits]))
+    if not terms:
+        return []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.dialect.name == "sqlite":
+            rows = _sqlite_page(conn, query, terms, limit)
+        else:
+            own = own_terms(query, terms)
+            rows = search_page(
+                conn,
+                any_query=_tsquery(terms, "|"),
+                every_query=_tsquery(own, "&") if own else None,
+                every_lexemes=[term.token for term in own],
+                # One word and no synonyms: "any word" is "every word".
+                any_word=not own or len(terms) > 1,
+                limits={
+                    "window": WINDOW,
+                    "pool": POOL,
+                    "subject_span": SUBJECT_SPAN,
+                    "recent": RECENT_MESSAGES,
+                    "limit": limit,
+                    "subject_weight": SUBJECT_WEIGHT,
+                },
             )
+    return [
+        {
+            **staff_summary(row),
+            "score": round(row.hit_score, 6),
+            "every_word": bool(row.hit_every_word),
+            "matched_message": (
+                {"id": str(row.message_id), "kind": row.message_kind}
+                if row.message_id is not None
+                else None
+            ),
+            "snippet": make_snippet(
+                row.message_body if row.message_id is not None else row.subject, terms
+            ),
         }
-    items: list[dict[str, Any]] = []
-    for hit in hits:
-        row = rows[hit.ticket_id]
-        # A message moved to another ticket since the search matched it: show the subject.
-        matched = row.message_id is not None and hit.message_seq is not None
-        items.append(
-            {
-                **staff_summary(row),
-                "score": round(hit.score, 6),
-                "every_word": hit.every_word,
-                "matched_message": (
-                    {"id": str(row.message_id), "kind": row.message_kind} if matched else None
-                ),
-                "snippet": make_snippet(row.message_body if matched else row.subject, terms),
-            }
+        for row in rows
+    ]
+
+
+def _sqlite_page(conn: Connection, query: str, terms: Sequence[QueryTerm], limit: int) -> list[Any]:
+    """SQLite's page: the hits, then their tickets and best messages in one query, as
+    rows like PostgreSQL's (:func:`.search_postgres.search_page`)."""
+    hits = _search(conn, query, terms, limit)
+    if not hits:
+        return []
+    messages = t.ticket_messages
+    seqs = [hit.message_seq for hit in hits if hit.message_seq is not None]
+    rows = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                t.tickets,
+                messages.c.id.label("message_id"),
+                messages.c.kind.label("message_kind"),
+                messages.c.body.label("message_body"),
+            )
+            .select_from(
+                t.tickets.outerjoin(
+                    # A message moved to another ticket since: the subject is shown instead.
+                    messages,
+                    and_(messages.c.ticket_id == t.tickets.c.id, messages.c.seq.in_(seqs)),
+                )
+            )
+            .where(t.tickets.c.id.in_([hit.ticket_id for hit in hits]))
         )
-    return items
+    }
+    page = []
+    for hit in hits:
+        values = dict(rows[hit.ticket_id]._mapping)
+        if hit.message_seq is None:
+            values["message_id"] = None
+        page.append(SimpleNamespace(**values, hit_score=hit.score, hit_every_word=hit.every_word))
+    return page

@@ -1,0 +1,267 @@
+"""Agents' ticket search on PostgreSQL: the whole search in one statement.
+
+:mod:`walletdesk.support.tickets.search` describes the search: windows of the newest
+matches, in subjects and in messages, holding every word of the query, then (only when
+those name too few tickets) any word or synonym; the best of each window by
+``ts_rank``, summed per ticket. On SQLite it is a few statements and a tally in Python.
+Here one statement does it all, hydration of the page included:
+
+* the "any word" windows sit behind a one-time filter on how many tickets the "every
+  word" windows named, so PostgreSQL runs them only when those were too few;
+* the every-word message window's older part (see :func:`reads_recent_first`) sits
+  behind a one-time filter on how many matches the recent part held;
+* the tally per ticket, the order and the page are an aggregate, and the page's tickets
+  and best messages are joined to it.
+
+A search was up to five round trips and ~200 candidate rows for Python to tally; it
+is one round trip and the page's rows (bench/RESULTS.md, "fifth sitting").
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Engine,
+    Float,
+    Select,
+    Uuid,
+    and_,
+    select,
+    text,
+)
+
+from walletdesk.support.tickets import tables as t
+
+# How long the planner's word statistics (and the newest message's seq) are reused. They
+# only steer how the message window is read, never what it finds: stale figures cost a
+# little time, not a result.
+STATISTICS_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Which parts a search's statement has (one cached statement per shape)."""
+
+    every_word: bool  # the query has words of its own: the "every word" windows
+    any_word: bool  # the "any word or synonym" windows, when those name too few tickets
+    recent_first: bool  # the every-word message window reads the recent messages first
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStatistics:
+    """What the planner knows of the messages' words: the share of messages holding each
+    of its most common lexemes (``pg_stats.most_common_elems``), the table's rows, and
+    the newest message's ``seq``."""
+
+    read_at: float
+    newest: int
+    rows: float
+    share: Mapping[str, float]
+
+    def most_holding_all(self, lexemes: Sequence[str]) -> float:
+        """At most how many messages hold every lexeme: as many as hold the rarest. A
+        lexeme missing from the statistics is rarer than all of them: counted as none."""
+        return min((self.share.get(lexeme, 0.0) for lexeme in lexemes), default=0.0) * self.rows
+
+
+_statistics: weakref.WeakKeyDictionary[Engine, MessageStatistics] = weakref.WeakKeyDictionary()
+
+
+def message_statistics(conn: Connection) -> MessageStatistics:
+    """The messages' statistics, read at most every STATISTICS_SECONDS per engine."""
+    now = time.monotonic()
+    known = _statistics.get(conn.engine)
+    if known is not None and now - known.read_at < STATISTICS_SECONDS:
+        return known
+    row = conn.execute(
+        text(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM ticket_messages) AS newest, "
+            "(SELECT reltuples FROM pg_class WHERE oid = to_regclass('ticket_messages')) "
+            "AS rows, s.most_common_elems::text::text[] AS lexemes, "
+            "s.most_common_elem_freqs AS shares "
+            "FROM (SELECT 1) AS one LEFT JOIN pg_stats AS s ON s.schemaname = current_schema() "
+            "AND s.tablename = 'ticket_messages' AND s.attname = 'search_vector'"
+        )
+    ).one()
+    # The frequencies list ends with three summary figures; zip stops at the lexemes.
+    share = dict(zip(row.lexemes or (), row.shares or (), strict=False))
+    # reltuples is -1 for a table never analysed: no statistics, no estimate.
+    known = MessageStatistics(now, int(row.newest), max(float(row.rows or 0), 0.0), share)
+    _statistics[conn.engine] = known
+    return known
+
+
+def reads_recent_first(
+    statistics: MessageStatistics, lexemes: Sequence[str], recent: int, window: int
+) -> bool:
+    """Whether the every-word message window of a query of several words reads the newest
+    ``recent`` messages first, and the older ones only when those hold fewer than
+    ``window`` matches.
+
+    Told the range, the planner intersects the words' index entries with it and visits
+    only the rows in it. That pays when the recent messages may well fill the window:
+    asked for the newest matches of words that go together (验证 & 证码: one message in
+    ten, estimated one in seventy, as it multiplies their frequencies), it visited every
+    match in the table instead (12 ms of a 16 ms search on the bench desk). But when even
+    the rarest word's messages, all holding the other words too, could not fill the
+    window from the recent ones, the older part is read as well, and reading all matches
+    at once is one read instead of two ("two factor": 2,420 messages hold "factor", 484 of
+    them recent, fewer than 500; 4 ms saved)."""
+    if len(lexemes) < 2 or statistics.newest <= recent or statistics.rows <= 0:
+        return False
+    in_recent = statistics.most_holding_all(lexemes) * recent / statistics.rows
+    return in_recent >= window
+
+
+def _window(kind: str, match: str, *, every_word: bool, part: str = "all") -> str:
+    """The newest ``:window`` rows matching ``match``: subjects or messages. ``part``:
+    "all"; "recent", those after ``:floor``; "older", the rest, only as many as the
+    recent part fell short of the window (and none when it did not)."""
+    table = "tickets" if kind == "subject" else "ticket_messages"
+    ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
+    where, limit = f"search_vector @@ CAST({match} AS tsquery)", ":window"
+    if kind == "subject" and not every_word:
+        # The any-word subject window reads the newest tickets only (SUBJECT_SPAN).
+        where += " AND seq > (SELECT max(seq) FROM tickets) - :subject_span"
+    elif part == "recent":
+        where += " AND seq > :floor"
+    elif part == "older":
+        where += " AND seq <= :floor AND (SELECT count(*) FROM every_recent) < :window"
+        limit = "(SELECT :window - count(*) FROM every_recent)"
+    return (
+        f"SELECT {ticket} AS ticket_id, {seq} AS message_seq, seq, search_vector "
+        f"FROM {table} WHERE {where} ORDER BY seq DESC LIMIT {limit}"
+    )
+
+
+def _best(kind: str, every_word: bool, rows: str) -> str:
+    """The best ``:pool`` of a window's ``rows``, scored against the any-word query
+    whichever window they came from, so scores compare (ts_rank normalised by the log of
+    the entry's length); equal scores keep the newest."""
+    return (
+        f"(SELECT '{kind}' AS kind, {str(every_word).lower()} AS every_word, w.ticket_id, "
+        "w.message_seq, ts_rank(w.search_vector, CAST(:any AS tsquery), 1) AS score "
+        f"FROM ({rows}) AS w ORDER BY score DESC, w.seq DESC LIMIT :pool)"
+    )
+
+
+def _hits_sql(shape: Shape) -> str:
+    """The page of hits: (ticket_id, every_word, score, message_seq), best first."""
+    ctes: list[str] = []
+    parts: list[str] = []
+    if shape.every_word:
+        messages = _window("message", ":every", every_word=True)
+        if shape.recent_first:
+            recent = _window("message", ":every", every_word=True, part="recent")
+            ctes.append(f"every_recent AS MATERIALIZED ({recent})")
+            older = _window("message", ":every", every_word=True, part="older")
+            messages = f"SELECT * FROM every_recent UNION ALL ({older})"
+        subjects = _window("subject", ":every", every_word=True)
+        ctes.append(
+            f"every_rows AS MATERIALIZED ({_best('subject', True, subjects)} "
+            f"UNION ALL {_best('message', True, messages)})"
+        )
+        parts.append("SELECT * FROM every_rows")
+    if shape.any_word:
+        subjects = _window("subject", ":any", every_word=False)
+        messages = _window("message", ":any", every_word=False)
+        gate = (
+            " WHERE (SELECT count(DISTINCT ticket_id) FROM every_rows) < :limit"
+            if shape.every_word
+            else ""
+        )
+        parts.append(
+            f"SELECT * FROM ({_best('subject', False, subjects)} "
+            f"UNION ALL {_best('message', False, messages)}) AS any_rows{gate}"
+        )
+    ctes.append(f"candidates AS ({' UNION ALL '.join(parts)})")
+    # Per ticket: its subject's best score (weighted) plus its best message's; that
+    # message, the newest of equals, those of the every-word windows first. In float8,
+    # as the tally in Python sums the float4 scores.
+    return (
+        f"WITH {', '.join(ctes)} "
+        "SELECT ticket_id, bool_or(every_word) AS every_word, "
+        "CAST(:subject_weight AS float8) * "
+        "coalesce(max(score) FILTER (WHERE kind = 'subject'), 0)::float8 "
+        "+ coalesce(max(score) FILTER (WHERE kind = 'message' AND score > 0), 0)::float8 "
+        "AS score, (array_agg(message_seq ORDER BY score DESC, every_word DESC, "
+        "message_seq DESC) FILTER (WHERE kind = 'message' AND score > 0))[1] AS message_seq "
+        "FROM candidates GROUP BY ticket_id "
+        "ORDER BY every_word DESC, score DESC, ticket_id LIMIT :limit"
+    )
+
+
+@lru_cache(maxsize=8)
+def statement(shape: Shape) -> Select[Any]:
+    """The search of ``shape``, with the page's tickets and best messages joined to it."""
+    hits = (
+        text(_hits_sql(shape))
+        .columns(ticket_id=Uuid, every_word=Boolean, score=Float, message_seq=BigInteger)
+        .subquery("hits")
+    )
+    messages = t.ticket_messages
+    return (
+        select(
+            t.tickets,
+            hits.c.every_word.label("hit_every_word"),
+            hits.c.score.label("hit_score"),
+            messages.c.id.label("message_id"),
+            messages.c.kind.label("message_kind"),
+            messages.c.body.label("message_body"),
+        )
+        .select_from(
+            hits.join(t.tickets, t.tickets.c.id == hits.c.ticket_id).outerjoin(
+                # A message moved to another ticket since: the subject is shown instead.
+                messages,
+                and_(messages.c.seq == hits.c.message_seq, messages.c.ticket_id == t.tickets.c.id),
+            )
+        )
+        .order_by(hits.c.every_word.desc(), hits.c.score.desc(), hits.c.ticket_id)
+    )
+
+
+def search_page(
+    conn: Connection,
+    *,
+    any_query: str,
+    every_query: str | None,
+    every_lexemes: Sequence[str],
+    any_word: bool,
+    limits: Mapping[str, int | float],
+) -> list[Any]:
+    """The page of a search, best first: each ticket's row with ``hit_every_word``,
+    ``hit_score`` and its best message's ``message_id``, ``message_kind`` and
+    ``message_body`` (None when only the subject matched).
+
+    ``any_query`` and ``every_query`` are tsquery texts (``every_query`` None when the
+    query has no words of its own, only synonyms), ``every_lexemes`` the lexemes the
+    every-word query requires, ``any_word`` whether the any-word windows may be needed.
+    ``limits``: window, pool, subject_span, recent, limit and subject_weight."""
+    values: dict[str, object] = {**limits, "any": any_query, "every": every_query or ""}
+    recent_first = False
+    if every_query is not None and len(every_lexemes) > 1:
+        statistics = message_statistics(conn)
+        recent = int(limits["recent"])
+        recent_first = reads_recent_first(statistics, every_lexemes, recent, int(limits["window"]))
+        # A literal bound, not a subquery: the planner sizes the range from it.
+        values["floor"] = statistics.newest - recent
+    shape = Shape(every_query is not None, any_word, recent_first)
+    # Planned for the words searched for, every time. psycopg prepares a statement run
+    # five times, and PostgreSQL may then reuse one generic plan for any words: planned
+    # for none, it read "scam call" in 74 ms instead of 2.
+    driver: Any = conn.connection.driver_connection  # psycopg's Connection
+    threshold = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        return list(conn.execute(statement(shape), values))
+    finally:
+        driver.prepare_threshold = threshold
