@@ -384,11 +384,17 @@ def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window()
     shares = {"two": 0.0448, "factor": 0.0242, "验证": 0.1559, "证码": 0.0978}
     statistics = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, shares)
     assert statistics.most_holding_all(["two", "factor"]) == pytest.approx(2_420)
+    assert statistics.expected(["two", "factor"]) == pytest.approx(108.4, abs=0.1)
     # Even if every "factor" message held "two", the newest 20,000 hold 484 of them, fewer
     # than a window of 500: the older ones would be read too, so all are read at once.
     assert not search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 500)
     assert search_postgres.reads_recent_first(statistics, ["验证", "证码"], 20_000, 500)
-    assert search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 400)
+    # They could fill a window of 400, but the planner expects 108 messages to hold both:
+    # it would visit every match whatever the range, and a split read them twice.
+    assert not search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 400)
+    more = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, {**shares, "two": 0.2})
+    assert more.expected(["two", "factor"]) >= search_postgres.RANGE_READ_FROM
+    assert search_postgres.reads_recent_first(more, ["two", "factor"], 20_000, 400)
     # A word the statistics do not list is rarer than those they do: never worth a split.
     assert not search_postgres.reads_recent_first(statistics, ["验证", "zebra"], 20_000, 1)
     # One word, a desk no larger than the recent part, or a table never analysed: no split.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from walletdesk.settings import Settings
 from walletdesk.support.tickets import bench_search
 
@@ -33,4 +35,17 @@ def test_the_bench_runs_on_sqlite_alone_without_a_server() -> None:
 def test_the_bench_runs_on_postgres_in_a_scratch_database(database_settings: Settings) -> None:
     report = bench_search.run(database_settings.database_url, messages=MESSAGES)
     assert set(report["backends"]) == {"sqlite", "postgres"}
-    check(report["backends"]["postgres"])
+    postgres = report["backends"]["postgres"]
+    check(postgres)
+    # Each query of several words of the bench's set was timed read both ways.
+    choices = postgres["recent_first"]
+    assert choices["queries"] == len(choices["by_query"]) > 0
+    assert 0 <= choices["chose_faster"] <= choices["queries"]
+    for item in choices["by_query"].values():
+        assert item["split_ms"] > 0
+        assert item["whole_ms"] > 0
+        chosen = item[f"{item['chose']}_ms"]
+        # Rounded to 0.01 ms from unrounded times: within a rounding step of these.
+        lost = chosen - min(item["split_ms"], item["whole_ms"])
+        assert item["lost_ms"] == pytest.approx(lost, abs=0.011)
+    assert "recent_first" not in report["backends"]["sqlite"]

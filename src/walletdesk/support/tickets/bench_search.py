@@ -13,6 +13,8 @@ backfilling everything), and timed. Then:
 * known items: :data:`KNOWN_ITEMS` random tickets looked up by number and by their
   unique order number, which must come first;
 * the cost indexing adds to a new message's transaction (ms per message, against a bare insert).
+* on PostgreSQL, how well it chooses to read the recent messages first
+  (search_postgres.reads_recent_first): each query of several words timed both ways.
 
 SQLite runs in a temporary file; PostgreSQL in a scratch database created on the
 given server and dropped afterwards. Deterministic (seeded).
@@ -45,7 +47,8 @@ from walletdesk.identity.roles import Role
 from walletdesk.settings import Settings
 from walletdesk.support.helpcenter.articles import shipped_articles
 from walletdesk.support.helpcenter.snippets import plain_text
-from walletdesk.support.tickets import search
+from walletdesk.support.helpcenter.tokenize import query_terms
+from walletdesk.support.tickets import search, search_postgres
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
 
@@ -248,6 +251,46 @@ def _known_items(deps: TicketDeps, agent: User, known: list[dict[str, Any]]) -> 
     }
 
 
+def _recent_first_choices(engine: Engine) -> dict[str, Any]:
+    """PostgreSQL: each query of several words read both ways (the recent messages first,
+    or all at once; see search_postgres.reads_recent_first), alternating, median of
+    ROUNDS + 2 each after a warm-up. How often the rule chose the faster, and the milliseconds its choices
+    lost against always choosing the faster."""
+    by_query: dict[str, Any] = {}
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        planner = search_postgres.message_statistics(conn)
+        for query in QUERIES:
+            terms = query_terms(query)
+            own = search.own_terms(query, terms)
+            if len(own) < 2:
+                continue
+            chose = search_postgres.reads_recent_first(
+                planner, [term.token for term in own], search.RECENT_MESSAGES, search.WINDOW
+            )
+            times: dict[bool, list[float]] = {True: [], False: []}
+            for _round in range(ROUNDS + 3):  # the first round warms up
+                for split in (True, False):
+                    started = time.perf_counter()
+                    search.postgres_page(conn, query, terms, 20, recent_first=split)
+                    times[split].append((time.perf_counter() - started) * 1000)
+            split_ms = statistics.median(times[True][1:])
+            whole_ms = statistics.median(times[False][1:])
+            by_query[query] = {
+                "split_ms": round(split_ms, 2),
+                "whole_ms": round(whole_ms, 2),
+                "chose": "split" if chose else "whole",
+                "lost_ms": round(
+                    max((split_ms if chose else whole_ms) - min(split_ms, whole_ms), 0), 2
+                ),
+            }
+    return {
+        "queries": len(by_query),
+        "chose_faster": sum(1 for item in by_query.values() if item["lost_ms"] == 0),
+        "lost_ms": round(sum(item["lost_ms"] for item in by_query.values()), 2),
+        "by_query": by_query,
+    }
+
+
 def _index_cost(engine: Engine) -> float:
     """Milliseconds indexing adds to a new message's transaction: ``_NEW_MESSAGES``
     messages stored as the desk stores them (:func:`search.insert_message`), against the
@@ -313,6 +356,8 @@ def _run(engine: Engine, messages: int, seed: int) -> dict[str, Any]:
     agent = _agent(engine)
     result = _measure(deps, agent)
     result.update(_known_items(deps, agent, known))
+    if engine.dialect.name == "postgresql":
+        result["recent_first"] = _recent_first_choices(engine)
     result["index_ms_per_new_message"] = round(_index_cost(engine), 3)
     with engine.connect() as conn:
         result["tickets"] = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()

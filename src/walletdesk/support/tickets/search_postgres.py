@@ -45,6 +45,11 @@ from walletdesk.support.tickets import tables as t
 # only steer how the message window is read, never what it finds: stale figures cost a
 # little time, not a result.
 STATISTICS_SECONDS = 60.0
+# From how many expected matches of a message window's words the planner reads a range
+# of seq through the primary key (a BitmapAnd with the words' GIN entries) rather than
+# visiting every match and filtering: from ~200 on the bench desk (60 random pairs of
+# common words, the newest 20,000 of 100,000 messages).
+RANGE_READ_FROM = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,14 @@ class MessageStatistics:
         """At most how many messages hold every lexeme: as many as hold the rarest. A
         lexeme missing from the statistics is rarer than all of them: counted as none."""
         return min((self.share.get(lexeme, 0.0) for lexeme in lexemes), default=0.0) * self.rows
+
+    def expected(self, lexemes: Sequence[str]) -> float:
+        """How many messages the planner expects to hold every lexeme: it multiplies their
+        shares, as if words occurred independently."""
+        expected = self.rows
+        for lexeme in lexemes:
+            expected *= self.share.get(lexeme, 0.0)
+        return expected
 
 
 _statistics: weakref.WeakKeyDictionary[Engine, MessageStatistics] = weakref.WeakKeyDictionary()
@@ -107,19 +120,24 @@ def reads_recent_first(
     ``recent`` messages first, and the older ones only when those hold fewer than
     ``window`` matches.
 
-    Told the range, the planner intersects the words' index entries with it and visits
+    Told the range, the planner can intersect the words' index entries with it and visit
     only the rows in it. That pays when the recent messages may well fill the window:
     asked for the newest matches of words that go together (验证 & 证码: one message in
     ten, estimated one in seventy, as it multiplies their frequencies), it visited every
-    match in the table instead (12 ms of a 16 ms search on the bench desk). But when even
-    the rarest word's messages, all holding the other words too, could not fill the
-    window from the recent ones, the older part is read as well, and reading all matches
-    at once is one read instead of two ("two factor": 2,420 messages hold "factor", 484 of
-    them recent, fewer than 500; 4 ms saved)."""
+    match in the table instead (12 ms of a 16 ms search on the bench desk). Two things
+    must hold, or a split costs a second read of the same matches:
+
+    * even if the rarest word's messages all held the other words too, the recent ones
+      could fill the window ("two factor": 2,420 messages hold "factor", 484 recent);
+    * the planner expects at least RANGE_READ_FROM matches: expecting fewer, it visits
+      every match whatever the range, only filtering by it.
+
+    ``walletdesk bench ticket-search`` reads each query of several words both ways and
+    reports how often this chose the faster (``recent_first``)."""
     if len(lexemes) < 2 or statistics.newest <= recent or statistics.rows <= 0:
         return False
     in_recent = statistics.most_holding_all(lexemes) * recent / statistics.rows
-    return in_recent >= window
+    return in_recent >= window and statistics.expected(lexemes) >= RANGE_READ_FROM
 
 
 def _window(kind: str, match: str, *, every_word: bool, part: str = "all") -> str:
@@ -237,6 +255,7 @@ def search_page(
     every_lexemes: Sequence[str],
     any_word: bool,
     limits: Mapping[str, int | float],
+    recent_first: bool | None = None,
 ) -> list[Any]:
     """The page of a search, best first: each ticket's row with ``hit_every_word``,
     ``hit_score`` and its best message's ``message_id``, ``message_kind`` and
@@ -245,16 +264,22 @@ def search_page(
     ``any_query`` and ``every_query`` are tsquery texts (``every_query`` None when the
     query has no words of its own, only synonyms), ``every_lexemes`` the lexemes the
     every-word query requires, ``any_word`` whether the any-word windows may be needed.
-    ``limits``: window, pool, subject_span, recent, limit and subject_weight."""
+    ``limits``: window, pool, subject_span, recent, limit and subject_weight.
+    ``recent_first`` forces how the every-word message window of several words is read;
+    None lets :func:`reads_recent_first` decide."""
     values: dict[str, object] = {**limits, "any": any_query, "every": every_query or ""}
-    recent_first = False
+    split = False
     if every_query is not None and len(every_lexemes) > 1:
         statistics = message_statistics(conn)
         recent = int(limits["recent"])
-        recent_first = reads_recent_first(statistics, every_lexemes, recent, int(limits["window"]))
+        split = (
+            reads_recent_first(statistics, every_lexemes, recent, int(limits["window"]))
+            if recent_first is None
+            else recent_first and statistics.newest > recent
+        )
         # A literal bound, not a subquery: the planner sizes the range from it.
         values["floor"] = statistics.newest - recent
-    shape = Shape(every_query is not None, any_word, recent_first)
+    shape = Shape(every_query is not None, any_word, split)
     # Planned for the words searched for, every time. psycopg prepares a statement run
     # five times, and PostgreSQL may then reuse one generic plan for any words: planned
     # for none, it read "scam call" in 74 ms instead of 2.
