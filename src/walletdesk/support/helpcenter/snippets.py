@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from walletdesk.support.helpcenter.tokenize import QueryTerm, is_chinese, normalise_character
 
@@ -45,8 +46,17 @@ _FOLDED: dict[str, str] = {}
 _FOLDED_LIMIT = 20_000
 
 
+# ASCII characters normalise one to one (lower case; NFKC and the Simplified table leave
+# them alone): an ASCII text is then normalised by one translate call, positions unmoved.
+_ASCII = {chr(code): normalise_character(chr(code)) for code in range(128)}
+_ASCII_ONE_TO_ONE = all(len(folded) == 1 for folded in _ASCII.values())
+_ASCII_TABLE = str.maketrans(_ASCII)
+
+
 def _normalised_with_origins(text: str) -> tuple[str, list[int]]:
     """``text`` normalised, and for each normalised character the index it came from."""
+    if _ASCII_ONE_TO_ONE and text.isascii():  # English text: no loop over its characters
+        return text.translate(_ASCII_TABLE), list(range(len(text)))
     folded = _FOLDED
     pieces: list[str] = []
     one_to_one = True
@@ -67,6 +77,8 @@ def _normalised_with_origins(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origins
 
 
+# A page of results looks the same few terms up in every snippet.
+@lru_cache(maxsize=512)
 def _pattern(term: QueryTerm) -> re.Pattern[str]:
     token = re.escape(term.token)
     if is_chinese(term.token):
