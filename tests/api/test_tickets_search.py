@@ -274,6 +274,23 @@ def test_a_search_reads_the_index_once_and_the_page_once(
         assert "FROM tickets LEFT OUTER JOIN" in desk_reads[1]
 
 
+def test_a_search_leaves_its_pooled_connection_as_it_found_it(
+    container: Container, agent: Customer, desk: dict[str, dict[str, Any]]
+) -> None:
+    # PostgreSQL reads in autocommit; the next user of the connection gets transactions.
+    # SQLite keeps pysqlite's own transaction handling off (db/engine.py) after a search.
+    found(agent, "退款")
+    with container.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        if container.engine.dialect.name == "sqlite":
+            assert driver.isolation_level is None
+        else:
+            assert driver.autocommit is False
+        conn.execute(text("SELECT 1"))
+        assert conn.in_transaction()
+
+
 # GIN indexes are PostgreSQL's: this one runs there only (at both isolation levels).
 @pytest.mark.parametrize("database_settings", ["postgres", "postgres-serializable"], indirect=True)
 def test_postgres_ticket_indexes_made_with_fastupdate_on_are_switched_off(

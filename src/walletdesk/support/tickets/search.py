@@ -505,15 +505,18 @@ def _found(engine: Engine, query: str, limit: int) -> list[dict[str, Any]]:
     up with them. A query with nothing searchable (empty, only punctuation) finds
     nothing. See :data:`WINDOW` for how much of a large desk is read.
 
-    A read on its own: in autocommit, so no BEGIN and ROLLBACK round trips around it
-    (each of its statements sees a consistent snapshot; PostgreSQL's search is one)."""
+    On PostgreSQL the search is one statement, read in autocommit: no BEGIN and ROLLBACK
+    round trips around it. (Not on SQLite: there SQLAlchemy would hand the connection
+    back with pysqlite's own transaction handling switched on, which db/engine.py turns
+    off; and a local BEGIN costs no round trip.)"""
     terms = query_terms(query)
     if not terms:
         return []
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             rows = _sqlite_page(conn, query, terms, limit)
         else:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = postgres_page(conn, query, terms, limit)
     return [
         {
