@@ -17,6 +17,11 @@ MESSAGES = 3_000
 def check(result: dict[str, Any]) -> None:
     assert result["searches"] == len(bench_search.QUERIES) * bench_search.ROUNDS
     assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    slowest = list(result["slowest_ms"].values())
+    assert len(slowest) == 3
+    assert set(result["slowest_ms"]) <= set(bench_search.QUERIES)
+    assert slowest == sorted(slowest, reverse=True)
+    assert result["max_ms"] >= slowest[0] > 0
     # Every ticket the bench drew is found first by its number and by its order number.
     assert result["known_items"] >= 1
     assert result["first_by_number"] == result["known_items"]
