@@ -58,6 +58,7 @@ class Shape:
 
     every_word: bool  # the query has words of its own: the "every word" windows
     any_word: bool  # the "any word or synonym" windows, when those name too few tickets
+    several_words: bool  # ...of two or more words (read through a bitmap: see _window)
     recent_first: bool  # the every-word message window reads the recent messages first
 
 
@@ -140,10 +141,13 @@ def reads_recent_first(
     return in_recent >= window and statistics.expected(lexemes) >= RANGE_READ_FROM
 
 
-def _window(kind: str, match: str, *, every_word: bool, part: str = "all") -> str:
+def _window(
+    kind: str, match: str, *, every_word: bool, part: str = "all", by_address: bool = False
+) -> str:
     """The newest ``:window`` rows matching ``match``: subjects or messages. ``part``:
     "all"; "recent", those after ``:floor``; "older", the rest, only as many as the
-    recent part fell short of the window (and none when it did not)."""
+    recent part fell short of the window (and none when it did not). ``by_address``:
+    the rows carry their addresses (``tid``) instead of their vectors."""
     table = "tickets" if kind == "subject" else "ticket_messages"
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
     where, limit = f"search_vector @@ CAST({match} AS tsquery)", ":window"
@@ -155,11 +159,7 @@ def _window(kind: str, match: str, *, every_word: bool, part: str = "all") -> st
     elif part == "older":
         where += " AND seq <= :floor AND (SELECT count(*) FROM every_recent) < :window"
         limit = "(SELECT :window - count(*) FROM every_recent)"
-    # A part of a window is read through a bitmap of its range (see reads_recent_first),
-    # and its matches then sorted by seq: as row addresses, not whole rows with their
-    # vectors (sorting 1,905 rows of ~900 bytes was 1.5 ms of "验证码"). _best fetches
-    # the vectors of the window's rows by address to rank them.
-    vector = "ctid AS tid" if part != "all" else "search_vector"
+    vector = "ctid AS tid" if by_address else "search_vector"
     return (
         f"SELECT {ticket} AS ticket_id, {seq} AS message_seq, seq, {vector} "
         f"FROM {table} WHERE {where} ORDER BY seq DESC LIMIT {limit}"
@@ -186,16 +186,28 @@ def _hits_sql(shape: Shape) -> str:
     ctes: list[str] = []
     parts: list[str] = []
     if shape.every_word:
-        messages = _window("message", ":every", every_word=True)
+        # The messages holding every word of several: the planner reads them through a
+        # bitmap of the words' GIN entries (it expects few: it multiplies the words'
+        # shares), then sorts them by seq. Sorted whole, with their ~900-byte vectors,
+        # that sort was a third of "two factor" (2,535 rows) and 1.5 ms of "验证码": they
+        # are sorted as row addresses, and _best fetches the window's vectors by address.
+        # (A window of one word is walked newest first by the primary key: no sort, and
+        # fetching by address would only add 500 lookups.)
+        by_address = shape.several_words
+        messages = _window("message", ":every", every_word=True, by_address=by_address)
         if shape.recent_first:
-            recent = _window("message", ":every", every_word=True, part="recent")
+            recent = _window(
+                "message", ":every", every_word=True, part="recent", by_address=by_address
+            )
             ctes.append(f"every_recent AS MATERIALIZED ({recent})")
-            older = _window("message", ":every", every_word=True, part="older")
+            older = _window(
+                "message", ":every", every_word=True, part="older", by_address=by_address
+            )
             messages = f"SELECT * FROM every_recent UNION ALL ({older})"
         subjects = _window("subject", ":every", every_word=True)
         ctes.append(
             f"every_rows AS MATERIALIZED ({_best('subject', True, subjects)} "
-            f"UNION ALL {_best('message', True, messages, by_address=shape.recent_first)})"
+            f"UNION ALL {_best('message', True, messages, by_address=by_address)})"
         )
         parts.append("SELECT * FROM every_rows")
     if shape.any_word:
@@ -227,7 +239,7 @@ def _hits_sql(shape: Shape) -> str:
     )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def statement(shape: Shape) -> Select[Any]:
     """The search of ``shape``, with the page's tickets and best messages joined to it."""
     hits = (
@@ -288,7 +300,8 @@ def search_page(
         )
         # A literal bound, not a subquery: the planner sizes the range from it.
         values["floor"] = statistics.newest - recent
-    shape = Shape(every_query is not None, any_word, split)
+    several = every_query is not None and len(every_lexemes) > 1
+    shape = Shape(every_query is not None, any_word, several, split)
     # Planned for the words searched for, every time. psycopg prepares a statement run
     # five times, and PostgreSQL may then reuse one generic plan for any words: planned
     # for none, it read "scam call" in 74 ms instead of 2.
