@@ -55,7 +55,7 @@ lint: $(TEST_STAMP) ## ruff, mypy --strict and the import contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(TEST_STAMP) ## Ledger, login and HTTP benchmarks (SQLite + PostgreSQL); JSON in bench/results/
+bench: $(TEST_STAMP) ## Every benchmark: ledger, login, HTTP, help and ticket search, contacts, triage (SQLite + PostgreSQL); JSON in bench/results/
 	mkdir -p bench/results
 	$(BIN)/walletdesk bench ledger --json --postgres-url "$${WALLETDESK_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}" | tee bench/results/ledger-$$(date -u +%Y%m%d).json
 	$(BIN)/walletdesk bench identity --json | tee bench/results/identity-$$(date -u +%Y%m%d).json
