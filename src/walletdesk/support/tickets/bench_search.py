@@ -263,8 +263,8 @@ def _known_items(deps: TicketDeps, agent: User, known: list[dict[str, Any]]) -> 
 def _recent_first_choices(engine: Engine) -> dict[str, Any]:
     """PostgreSQL: each query of several words read both ways (the recent messages first,
     or all at once; see search_postgres.reads_recent_first), alternating, median of
-    ROUNDS + 2 each after a warm-up. How often the rule chose the faster, and the milliseconds its choices
-    lost against always choosing the faster."""
+    ROUNDS + 2 each after a warm-up. How often the rule chose the faster, and the
+    milliseconds its choices lost against always choosing the faster."""
     by_query: dict[str, Any] = {}
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         planner = search_postgres.message_statistics(conn)

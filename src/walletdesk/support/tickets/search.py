@@ -116,7 +116,8 @@ PREFIX_LEXEMES_UP_TO = 16
 # values out of rows over 2,032). A vector holds every word, its prefixes and positions:
 # 5x the body, and 1 message in 12 of the bench desk had its vector moved to the TOAST
 # table, read from there for each such row a search walked past: the "退款" message
-# window took 2.7 ms, and 1.8 ms with every vector in its row. Set when the vectors are
+# window took 2.7 ms, and 1.8 ms with every vector in its row (ad hoc; bench/RESULTS.md,
+# fifth sitting). Set when the vectors are
 # built, and by migration 0014 on databases that had them already.
 MESSAGES_TOAST_SETTING = "toast_tuple_target = 8160"
 _BACKFILL_BATCH = 2000

@@ -289,8 +289,9 @@ def search_page(
     ``recent_first`` forces how the every-word message window of several words is read;
     None lets :func:`reads_recent_first` decide."""
     values: dict[str, object] = {**limits, "any": any_query, "every": every_query or ""}
+    several = every_query is not None and len(every_lexemes) > 1
     split = False
-    if every_query is not None and len(every_lexemes) > 1:
+    if several:
         statistics = message_statistics(conn)
         recent = int(limits["recent"])
         split = (
@@ -300,11 +301,10 @@ def search_page(
         )
         # A literal bound, not a subquery: the planner sizes the range from it.
         values["floor"] = statistics.newest - recent
-    several = every_query is not None and len(every_lexemes) > 1
     shape = Shape(every_query is not None, any_word, several, split)
     # Planned for the words searched for, every time. psycopg prepares a statement run
     # five times, and PostgreSQL may then reuse one generic plan for any words: planned
-    # for none, it read "scam call" in 74 ms instead of 2.
+    # for none, it read "scam call" in 74 ms instead of 2 (ad hoc; bench/RESULTS.md).
     driver: Any = conn.connection.driver_connection  # psycopg's Connection
     threshold = driver.prepare_threshold
     driver.prepare_threshold = None
