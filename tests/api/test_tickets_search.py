@@ -15,6 +15,7 @@ from test_tickets import MONDAY_9, ZH, open_ticket, staff
 from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.support.helpcenter.tokenize import query_terms
 from walletdesk.support.tickets import search, search_postgres
 from walletdesk.support.tickets.search import INDEX_OBJECTS, MESSAGES_GIN, SUBJECTS_GIN
 
@@ -154,7 +155,8 @@ def index_reads(engine: Engine) -> Iterator[list[int]]:
     SQLite: one per FTS5 ``MATCH`` in the statements it ran. PostgreSQL runs a search as
     one statement, with parts behind one-time filters: each search statement is run
     again under ``EXPLAIN ANALYZE``, and a window counts when a scan of tickets or
-    messages by a tsquery (``@@``) in its plan ran at least once."""
+    messages by a tsquery (``@@``, or ``ts_match_vq`` for a walk) in its plan ran at
+    least once."""
     seen: list[int] = []
     statements: list[tuple[str, Any]] = []
 
@@ -180,7 +182,7 @@ def _windows_run(node: dict[str, Any]) -> int:
         str(node.get(key, "")) for key in ("Filter", "Index Cond", "Recheck Cond")
     )
     ran = node.get("Relation Name") in {"tickets", "ticket_messages"} and (
-        " @@ " in conditions and node.get("Actual Loops", 0) > 0
+        (" @@ " in conditions or "ts_match_vq(" in conditions) and node.get("Actual Loops", 0) > 0
     )
     return int(ran) + sum(_windows_run(child) for child in node.get("Plans", ()))
 
@@ -361,13 +363,13 @@ def test_postgres_vectors_hold_each_english_word_under_its_prefixes() -> None:
         assert search.postgres_lexemes(token) == [token]
 
 
-@pytest.mark.parametrize("recent_first", [True, False])
+@pytest.mark.parametrize("reading", list(search_postgres.Reading))
 def test_the_window_is_the_newest_matches_however_the_messages_are_read(
     client: TestClient,
     container: Container,
     agent: Customer,
     monkeypatch: pytest.MonkeyPatch,
-    recent_first: bool,
+    reading: search_postgres.Reading,
 ) -> None:
     en = sign_up(client, phone="+8613900139000", locale="en")
     oldest, middle, newest = (
@@ -375,17 +377,18 @@ def test_the_window_is_the_newest_matches_however_the_messages_are_read(
         for n in ("one", "two", "three")
     )
     monkeypatch.setattr(search, "WINDOW", 2)  # the two newest matches...
-    # ...of every word, read on PostgreSQL either as the newest message first, then the
-    # older ones, or all at once (SQLite reads them in one go): either way the oldest
-    # match is outside the window.
+    # ...of every word, read on PostgreSQL all at once, or the newest message first (from
+    # the index, or walked), then the older ones (SQLite reads them in one go): either
+    # way the oldest match is outside the window.
     monkeypatch.setattr(search, "RECENT_MESSAGES", 1)
-    monkeypatch.setattr(search_postgres, "reads_recent_first", lambda *_: recent_first)
+    monkeypatch.setattr(search_postgres, "WALK_SPAN", 1)
+    monkeypatch.setattr(search_postgres, "message_reading", lambda *_: reading)
     with index_reads(container.engine) as reads:
         page = found(agent, "parcel wet", limit=2)
     assert {item["id"] for item in page} == {newest, middle}
     postgres = container.engine.dialect.name == "postgresql"
     # Subjects, and messages in one or two parts.
-    assert sum(reads) == (3 if postgres and recent_first else 2)
+    assert sum(reads) == (3 if postgres and reading is not search_postgres.Reading.WHOLE else 2)
 
     # A window the recent messages fill is read in one part; so is one word's.
     monkeypatch.setattr(search, "WINDOW", 1)
@@ -419,6 +422,43 @@ def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window()
     assert not search_postgres.reads_recent_first(statistics, ["验证", "证码"], 100_000, 1)
     unanalysed = search_postgres.MessageStatistics(0.0, 100_000, 0.0, {})
     assert not search_postgres.reads_recent_first(unanalysed, ["验证", "证码"], 20_000, 1)
+
+
+def lexeme_groups(query: str) -> list[list[str]]:
+    return search.lexeme_groups(query, search.own_terms(query, query_terms(query)))
+
+
+def test_a_phrase_whose_pairs_go_together_is_walked_and_words_apart_are_not() -> None:
+    Reading = search_postgres.Reading
+    shares = {"two": 0.0448, "factor": 0.0242, "验证": 0.1559, "证码": 0.0978, "退款": 0.108}
+    statistics = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, shares)
+    # 验证码's pairs go together: as many messages hold both as hold the rarer (9.8%), not
+    # the planner's 1.5% (it multiplies their shares). The newest 10,000 messages should
+    # hold ~980 of them: the window of 500 is found by walking those.
+    verification = lexeme_groups("验证码")
+    assert verification == [["验证", "证码"]]
+    assert statistics.phrase_share(verification) == pytest.approx(0.0978)
+    assert search_postgres.walks(statistics, verification, 500)
+    assert search_postgres.message_reading(statistics, verification, 20_000, 500) is Reading.WALK
+    # Apart, words count as independent: 验证 and 退款, 1.7%: ~170 in the newest
+    # 10,000, too few for a window of 500. Read through the index, the newest 20,000 first.
+    apart = lexeme_groups("验证 退款")
+    assert apart == [["验证"], ["退款"]]
+    assert statistics.phrase_share(apart) == pytest.approx(0.1559 * 0.108)
+    assert not search_postgres.walks(statistics, apart, 500)
+    assert search_postgres.message_reading(statistics, apart, 20_000, 500) is Reading.RANGE
+    # Each English word is apart: "two factor", 0.1%, read whole (see the test above).
+    two_factor = [["two"], ["factor"]]
+    assert search_postgres.message_reading(statistics, two_factor, 20_000, 500) is Reading.WHOLE
+    # The walk wants its window filled WALK_FILL times over: 证码 alone would fill 500
+    # 1.96 times in WALK_SPAN messages, so a window of 800 (1.22x) is not walked.
+    assert search_postgres.walks(statistics, [["证码", "证码"]], 782)
+    assert not search_postgres.walks(statistics, [["证码", "证码"]], 800)
+    # One lexeme, a pair the statistics do not list, or a table never analysed: no walk.
+    assert not search_postgres.walks(statistics, [["验证"]], 1)
+    assert not search_postgres.walks(statistics, [["验证", "zebra"]], 1)
+    unanalysed = search_postgres.MessageStatistics(0.0, 100_000, 0.0, {})
+    assert not search_postgres.walks(unanalysed, verification, 1)
 
 
 # The planner's statistics are PostgreSQL's.

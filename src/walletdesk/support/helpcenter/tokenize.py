@@ -78,6 +78,12 @@ def is_chinese(text: str) -> bool:
     return _HAS_CJK.search(text) is not None
 
 
+def chinese_runs(normalised: str) -> list[str]:
+    """The runs of Chinese characters in normalised text, in order ("银行卡 退款": 银行卡,
+    退款); each is indexed and searched as its overlapping pairs of characters."""
+    return [match.group("cjk") for match in _SEGMENT.finditer(normalised) if match.group("cjk")]
+
+
 def index_tokens(text: str) -> list[str]:
     """Tokens to index for ``text``, in order, repeats kept (BM25 counts them)."""
     tokens: list[str] = []

@@ -13,8 +13,8 @@ backfilling everything), and timed. Then:
 * known items: :data:`KNOWN_ITEMS` random tickets looked up by number and by their
   unique order number, which must come first;
 * the cost indexing adds to a new message's transaction (ms per message, against a bare insert).
-* on PostgreSQL, how well it chooses to read the recent messages first
-  (search_postgres.reads_recent_first): each query of several words timed both ways.
+* on PostgreSQL, how well it chooses how to read the messages holding every word
+  (search_postgres.message_reading): each query of several words timed each way.
 
 SQLite runs in a temporary file; PostgreSQL in a scratch database created on the
 given server and dropped afterwards. Deterministic (seeded).
@@ -51,6 +51,7 @@ from walletdesk.support.helpcenter.tokenize import query_terms
 from walletdesk.support.tickets import search, search_postgres
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
+from walletdesk.support.tickets.search_postgres import Reading
 
 ROUNDS = 5
 KNOWN_ITEMS = 20
@@ -260,11 +261,11 @@ def _known_items(deps: TicketDeps, agent: User, known: list[dict[str, Any]]) -> 
     }
 
 
-def _recent_first_choices(engine: Engine) -> dict[str, Any]:
-    """PostgreSQL: each query of several words read both ways (the recent messages first,
-    or all at once; see search_postgres.reads_recent_first), alternating, median of
-    ROUNDS + 2 each after a warm-up. How often the rule chose the faster, and the
-    milliseconds its choices lost against always choosing the faster."""
+def _reading_choices(engine: Engine) -> dict[str, Any]:
+    """PostgreSQL: each query of several words read each way (whole, the recent messages
+    first, walked; see search_postgres.message_reading), in turn, median of ROUNDS + 2
+    each after a warm-up. How often the rule chose the fastest, and the milliseconds its
+    choices lost against always choosing the fastest."""
     by_query: dict[str, Any] = {}
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         planner = search_postgres.message_statistics(conn)
@@ -273,28 +274,29 @@ def _recent_first_choices(engine: Engine) -> dict[str, Any]:
             own = search.own_terms(query, terms)
             if len(own) < 2:
                 continue
-            chose = search_postgres.reads_recent_first(
-                planner, [term.token for term in own], search.RECENT_MESSAGES, search.WINDOW
+            chose = search_postgres.message_reading(
+                planner, search.lexeme_groups(query, own), search.RECENT_MESSAGES, search.WINDOW
             )
-            times: dict[bool, list[float]] = {True: [], False: []}
+            times: dict[Reading, list[float]] = {reading: [] for reading in Reading}
+            pages: dict[Reading, list[Any]] = {}
             for _round in range(ROUNDS + 3):  # the first round warms up
-                for split in (True, False):
+                for reading in Reading:
                     started = time.perf_counter()
-                    search.postgres_page(conn, query, terms, 20, recent_first=split)
-                    times[split].append((time.perf_counter() - started) * 1000)
-            split_ms = statistics.median(times[True][1:])
-            whole_ms = statistics.median(times[False][1:])
+                    page = search.postgres_page(conn, query, terms, 20, reading=reading)
+                    times[reading].append((time.perf_counter() - started) * 1000)
+                    pages[reading] = [(row.id, row.message_id, row.hit_score) for row in page]
+            medians = {reading: statistics.median(times[reading][1:]) for reading in Reading}
             by_query[query] = {
-                "split_ms": round(split_ms, 2),
-                "whole_ms": round(whole_ms, 2),
-                "chose": "split" if chose else "whole",
-                "lost_ms": round(
-                    max((split_ms if chose else whole_ms) - min(split_ms, whole_ms), 0), 2
-                ),
+                **{f"{reading}_ms": round(medians[reading], 2) for reading in Reading},
+                "chose": str(chose),
+                "lost_ms": round(medians[chose] - min(medians.values()), 2),
+                # Reading is how, never what: the three pages must be the same.
+                "same_page": len({tuple(page) for page in pages.values()}) == 1,
             }
     return {
         "queries": len(by_query),
-        "chose_faster": sum(1 for item in by_query.values() if item["lost_ms"] == 0),
+        "same_pages": sum(1 for item in by_query.values() if item["same_page"]),
+        "chose_fastest": sum(1 for item in by_query.values() if item["lost_ms"] == 0),
         "lost_ms": round(sum(item["lost_ms"] for item in by_query.values()), 2),
         "by_query": by_query,
     }
@@ -366,7 +368,7 @@ def _run(engine: Engine, messages: int, seed: int) -> dict[str, Any]:
     result = _measure(deps, agent)
     result.update(_known_items(deps, agent, known))
     if engine.dialect.name == "postgresql":
-        result["recent_first"] = _recent_first_choices(engine)
+        result["reading"] = _reading_choices(engine)
     result["index_ms_per_new_message"] = round(_index_cost(engine), 3)
     with engine.connect() as conn:
         result["tickets"] = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()

@@ -64,6 +64,7 @@ from walletdesk.support.helpcenter.snippets import make_snippet
 from walletdesk.support.helpcenter.tokenize import (
     MIN_PREFIX_LENGTH,
     QueryTerm,
+    chinese_runs,
     index_tokens,
     is_chinese,
     normalise,
@@ -71,7 +72,7 @@ from walletdesk.support.helpcenter.tokenize import (
 )
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
-from walletdesk.support.tickets.search_postgres import search_page
+from walletdesk.support.tickets.search_postgres import Reading, search_page
 from walletdesk.support.tickets.views import staff_summary
 
 SUBJECTS_FTS = "ticket_subjects_search"
@@ -103,7 +104,7 @@ POOL = 100
 SUBJECT_SPAN = 2_000
 # For messages holding every word of a query of several, PostgreSQL may read the window
 # in two parts: the newest RECENT_MESSAGES messages, then, only when those hold fewer
-# than WINDOW matches, the older ones (when, see search_postgres.reads_recent_first).
+# than WINDOW matches, the older ones (when, see search_postgres.message_reading).
 RECENT_MESSAGES = 20_000
 # PostgreSQL's GIN finds a prefix (':*') by merging the entries of every word starting
 # with it, then rechecks each row: 3-5x an exact word's cost, most of an English
@@ -367,6 +368,17 @@ def own_terms(query: str, terms: Sequence[QueryTerm]) -> tuple[QueryTerm, ...]:
     return tuple(term for term in terms if term.token in written)
 
 
+def lexeme_groups(query: str, own: Sequence[QueryTerm]) -> list[list[str]]:
+    """The tokens of the query's own terms, those of one run of Chinese characters
+    together (验证码: 验证 and 证码, which go together), each other one alone."""
+    runs = chinese_runs(normalise(query))
+    groups: dict[int, list[str]] = {}
+    for index, term in enumerate(own):
+        run = next((n for n, chars in enumerate(runs) if term.token in chars), None)
+        groups.setdefault(-1 - index if run is None else run, []).append(term.token)
+    return list(groups.values())
+
+
 def _fts5(terms: Sequence[QueryTerm], joiner: str) -> str:
     return f" {joiner} ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in terms)
 
@@ -543,17 +555,17 @@ def postgres_page(
     terms: Sequence[QueryTerm],
     limit: int,
     *,
-    recent_first: bool | None = None,
+    reading: Reading | None = None,
 ) -> list[Any]:
     """PostgreSQL's page for ``query`` (:func:`.search_postgres.search_page`).
-    ``recent_first`` forces how the every-word message window is read (the bench times
-    both ways); None decides (:func:`.search_postgres.reads_recent_first`)."""
+    ``reading`` forces how the every-word message window is read (the bench times each
+    way); None decides (:func:`.search_postgres.message_reading`)."""
     own = own_terms(query, terms)
     return search_page(
         conn,
         any_query=_tsquery(terms, "|"),
         every_query=_tsquery(own, "&") if own else None,
-        every_lexemes=[term.token for term in own],
+        every_groups=lexeme_groups(query, own),
         # One word and no synonyms: "any word" is "every word".
         any_word=not own or len(terms) > 1,
         limits={
@@ -564,7 +576,7 @@ def postgres_page(
             "limit": limit,
             "subject_weight": SUBJECT_WEIGHT,
         },
-        recent_first=recent_first,
+        reading=reading,
     )
 
 

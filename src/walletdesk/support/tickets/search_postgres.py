@@ -8,7 +8,7 @@ Here one statement does it all, hydration of the page included:
 
 * the "any word" windows sit behind a one-time filter on how many tickets the "every
   word" windows named, so PostgreSQL runs them only when those were too few;
-* the every-word message window's older part (see :func:`reads_recent_first`) sits
+* the every-word message window's older part (see :func:`message_reading`) sits
   behind a one-time filter on how many matches the recent part held;
 * the tally per ticket, the order and the page are an aggregate, and the page's tickets
   and best messages are joined to it.
@@ -19,10 +19,12 @@ is one round trip and the page's rows (bench/RESULTS.md, "fifth sitting").
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +52,23 @@ STATISTICS_SECONDS = 60.0
 # visiting every match and filtering: from ~200 on the bench desk (60 random pairs of
 # common words, the newest 20,000 of 100,000 messages).
 RANGE_READ_FROM = 250
+# A phrase whose words go together in many messages (验证码: 验证 & 证码, one message in
+# ten) is found fastest by walking the newest messages and testing each, as one common
+# word is: ~0.4 us a message, so its window of 500 in ~5,500 messages (2.2 ms), where the
+# index read its 9,500 matches in the whole table and the range intersected with them
+# (5.5 ms; ad hoc, bench desk, bench/RESULTS.md "sixth sitting"). Walked: the newest
+# WALK_SPAN messages at most, when the phrase is expected to fill the window WALK_FILL
+# times over in them (a share of 6.25% or more); the older ones are read only if not.
+WALK_SPAN = 10_000
+WALK_FILL = 1.25
+
+
+class Reading(StrEnum):
+    """How the every-word message window of a query of several words is read."""
+
+    WHOLE = "whole"  # all matches in the table at once, through the words' index entries
+    RANGE = "range"  # the matches among the newest RECENT_MESSAGES first (reads_recent_first)
+    WALK = "walk"  # the newest WALK_SPAN messages, newest first, each tested (walks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +78,7 @@ class Shape:
     every_word: bool  # the query has words of its own: the "every word" windows
     any_word: bool  # the "any word or synonym" windows, when those name too few tickets
     several_words: bool  # ...of two or more words (read through a bitmap: see _window)
-    recent_first: bool  # the every-word message window reads the recent messages first
+    reading: Reading  # how the every-word message window is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +104,15 @@ class MessageStatistics:
         for lexeme in lexemes:
             expected *= self.share.get(lexeme, 0.0)
         return expected
+
+    def phrase_share(self, groups: Sequence[Sequence[str]]) -> float:
+        """The share of messages expected to hold every lexeme of ``groups``: lexemes of
+        one group (the overlapping pairs of one run of Chinese characters: 验证码 is 验证
+        and 证码) go together, so a group's share is its rarest lexeme's; groups (words
+        apart) are counted as independent, as the planner counts every lexeme."""
+        return math.prod(
+            min((self.share.get(lexeme, 0.0) for lexeme in group), default=0.0) for group in groups
+        )
 
 
 _statistics: weakref.WeakKeyDictionary[Engine, MessageStatistics] = weakref.WeakKeyDictionary()
@@ -133,27 +161,58 @@ def reads_recent_first(
     * the planner expects at least RANGE_READ_FROM matches: expecting fewer, it visits
       every match whatever the range, only filtering by it.
 
-    ``walletdesk bench ticket-search`` reads each query of several words both ways and
-    reports how often this chose the faster (``recent_first``)."""
+    (:func:`message_reading` asks this after :func:`walks`.)"""
     if len(lexemes) < 2 or statistics.newest <= recent or statistics.rows <= 0:
         return False
     in_recent = statistics.most_holding_all(lexemes) * recent / statistics.rows
     return in_recent >= window and statistics.expected(lexemes) >= RANGE_READ_FROM
 
 
+def walks(statistics: MessageStatistics, groups: Sequence[Sequence[str]], window: int) -> bool:
+    """Whether the every-word message window of a query of several words is found by
+    walking the newest WALK_SPAN messages (see WALK_SPAN): when the lexemes' ``groups``
+    (:meth:`MessageStatistics.phrase_share`) are expected to fill ``window`` WALK_FILL
+    times over in them. Within a group the estimate is at most the truth (no message
+    holds a phrase more often than its rarest pair): a phrase whose pairs seldom meet
+    costs the walk of WALK_SPAN messages (~4 ms), then the older ones are read."""
+    if sum(len(group) for group in groups) < 2 or statistics.rows <= 0:
+        return False
+    return statistics.phrase_share(groups) * WALK_SPAN >= window * WALK_FILL
+
+
+def message_reading(
+    statistics: MessageStatistics, groups: Sequence[Sequence[str]], recent: int, window: int
+) -> Reading:
+    """How to read the every-word message window of the lexemes ``groups``: walked
+    (:func:`walks`), the recent messages first (:func:`reads_recent_first`), or whole.
+    ``walletdesk bench ticket-search`` reads each query of several words all three ways
+    and reports how often this chose the fastest (``reading``)."""
+    if walks(statistics, groups, window):
+        return Reading.WALK
+    lexemes = [lexeme for group in groups for lexeme in group]
+    if reads_recent_first(statistics, lexemes, recent, window):
+        return Reading.RANGE
+    return Reading.WHOLE
+
+
 def _window(
     kind: str, match: str, *, every_word: bool, part: str = "all", by_address: bool = False
 ) -> str:
     """The newest ``:window`` rows matching ``match``: subjects or messages. ``part``:
-    "all"; "recent", those after ``:floor``; "older", the rest, only as many as the
-    recent part fell short of the window (and none when it did not). ``by_address``:
-    the rows carry their addresses (``tid``) instead of their vectors."""
+    "all"; "recent", those after ``:floor``; "walk", the same, each row tested in turn;
+    "older", the rest, only as many as the recent part fell short of the window (and
+    none when it did not). ``by_address``: the rows carry their addresses (``tid``)
+    instead of their vectors."""
     table = "tickets" if kind == "subject" else "ticket_messages"
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
     where, limit = f"search_vector @@ CAST({match} AS tsquery)", ":window"
     if kind == "subject" and not every_word:
         # The any-word subject window reads the newest tickets only (SUBJECT_SPAN).
         where += " AND seq > (SELECT max(seq) FROM tickets) - :subject_span"
+    elif part == "walk":
+        # The function, not the operator: the index cannot serve it, so the planner walks
+        # the primary key from the newest message down, as for one common word.
+        where = f"ts_match_vq(search_vector, CAST({match} AS tsquery)) AND seq > :floor"
     elif part == "recent":
         where += " AND seq > :floor"
     elif part == "older":
@@ -191,14 +250,13 @@ def _hits_sql(shape: Shape) -> str:
         # shares), then sorts them by seq. Sorted whole, with their ~900-byte vectors,
         # that sort was a third of "two factor" (2,535 rows) and 1.5 ms of "验证码": they
         # are sorted as row addresses, and _best fetches the window's vectors by address.
-        # (A window of one word is walked newest first by the primary key: no sort, and
-        # fetching by address would only add 500 lookups.)
-        by_address = shape.several_words
+        # (A window of one word, or a walked one, comes newest first by the primary key:
+        # no sort, and fetching by address would only add 500 lookups.)
+        by_address = shape.several_words and shape.reading is not Reading.WALK
         messages = _window("message", ":every", every_word=True, by_address=by_address)
-        if shape.recent_first:
-            recent = _window(
-                "message", ":every", every_word=True, part="recent", by_address=by_address
-            )
+        if shape.reading is not Reading.WHOLE:
+            part = "walk" if shape.reading is Reading.WALK else "recent"
+            recent = _window("message", ":every", every_word=True, part=part, by_address=by_address)
             ctes.append(f"every_recent AS MATERIALIZED ({recent})")
             older = _window(
                 "message", ":every", every_word=True, part="older", by_address=by_address
@@ -273,35 +331,38 @@ def search_page(
     *,
     any_query: str,
     every_query: str | None,
-    every_lexemes: Sequence[str],
+    every_groups: Sequence[Sequence[str]],
     any_word: bool,
     limits: Mapping[str, int | float],
-    recent_first: bool | None = None,
+    reading: Reading | None = None,
 ) -> list[Any]:
     """The page of a search, best first: each ticket's row with ``hit_every_word``,
     ``hit_score`` and its best message's ``message_id``, ``message_kind`` and
     ``message_body`` (None when only the subject matched).
 
     ``any_query`` and ``every_query`` are tsquery texts (``every_query`` None when the
-    query has no words of its own, only synonyms), ``every_lexemes`` the lexemes the
-    every-word query requires, ``any_word`` whether the any-word windows may be needed.
-    ``limits``: window, pool, subject_span, recent, limit and subject_weight.
-    ``recent_first`` forces how the every-word message window of several words is read;
-    None lets :func:`reads_recent_first` decide."""
+    query has no words of its own, only synonyms), ``every_groups`` the lexemes the
+    every-word query requires, grouped by the run of text they come from (see
+    :meth:`MessageStatistics.phrase_share`), ``any_word`` whether the any-word windows
+    may be needed. ``limits``: window, pool, subject_span, recent, limit and
+    subject_weight. ``reading`` forces how the every-word message window of several
+    words is read; None lets :func:`message_reading` decide."""
     values: dict[str, object] = {**limits, "any": any_query, "every": every_query or ""}
-    several = every_query is not None and len(every_lexemes) > 1
-    split = False
+    several = every_query is not None and sum(len(group) for group in every_groups) > 1
+    chosen = Reading.WHOLE
     if several:
         statistics = message_statistics(conn)
         recent = int(limits["recent"])
-        split = (
-            reads_recent_first(statistics, every_lexemes, recent, int(limits["window"]))
-            if recent_first is None
-            else recent_first and statistics.newest > recent
+        chosen = (
+            message_reading(statistics, every_groups, recent, int(limits["window"]))
+            if reading is None
+            else reading
         )
         # A literal bound, not a subquery: the planner sizes the range from it.
-        values["floor"] = statistics.newest - recent
-    shape = Shape(every_query is not None, any_word, several, split)
+        values["floor"] = statistics.newest - (WALK_SPAN if chosen is Reading.WALK else recent)
+        if chosen is not Reading.WALK and statistics.newest <= recent:
+            chosen = Reading.WHOLE  # no older part to read after the recent one
+    shape = Shape(every_query is not None, any_word, several, chosen)
     # Planned for the words searched for, every time. psycopg prepares a statement run
     # five times, and PostgreSQL may then reuse one generic plan for any words: planned
     # for none, it read "scam call" in 74 ms instead of 2 (ad hoc; bench/RESULTS.md).
