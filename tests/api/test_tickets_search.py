@@ -402,7 +402,7 @@ def test_the_window_is_the_newest_matches_however_the_messages_are_read(
 def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window() -> None:
     # 100,000 messages; "factor" in 2,420 of them, "two" in 4,480; 验证 and 证码 in ~10%.
     shares = {"two": 0.0448, "factor": 0.0242, "验证": 0.1559, "证码": 0.0978}
-    statistics = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, shares)
+    statistics = search_postgres.WordStatistics(100_000, 100_000.0, shares)
     assert statistics.most_holding_all(["two", "factor"]) == pytest.approx(2_420)
     assert statistics.expected(["two", "factor"]) == pytest.approx(108.4, abs=0.1)
     # Even if every "factor" message held "two", the newest 20,000 hold 484 of them, fewer
@@ -412,7 +412,7 @@ def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window()
     # They could fill a window of 400, but the planner expects 108 messages to hold both:
     # it would visit every match whatever the range, and a split read them twice.
     assert not search_postgres.reads_recent_first(statistics, ["two", "factor"], 20_000, 400)
-    more = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, {**shares, "two": 0.2})
+    more = search_postgres.WordStatistics(100_000, 100_000.0, {**shares, "two": 0.2})
     assert more.expected(["two", "factor"]) >= search_postgres.RANGE_READ_FROM
     assert search_postgres.reads_recent_first(more, ["two", "factor"], 20_000, 400)
     # A word the statistics do not list is rarer than those they do: never worth a split.
@@ -420,7 +420,7 @@ def test_the_recent_messages_are_read_first_only_when_they_may_fill_the_window()
     # One word, a desk no larger than the recent part, or a table never analysed: no split.
     assert not search_postgres.reads_recent_first(statistics, ["验证"], 20_000, 1)
     assert not search_postgres.reads_recent_first(statistics, ["验证", "证码"], 100_000, 1)
-    unanalysed = search_postgres.MessageStatistics(0.0, 100_000, 0.0, {})
+    unanalysed = search_postgres.WordStatistics(100_000, 0.0, {})
     assert not search_postgres.reads_recent_first(unanalysed, ["验证", "证码"], 20_000, 1)
 
 
@@ -431,7 +431,7 @@ def lexeme_groups(query: str) -> list[list[str]]:
 def test_a_phrase_whose_pairs_go_together_is_walked_and_words_apart_are_not() -> None:
     Reading = search_postgres.Reading
     shares = {"two": 0.0448, "factor": 0.0242, "验证": 0.1559, "证码": 0.0978, "退款": 0.108}
-    statistics = search_postgres.MessageStatistics(0.0, 100_000, 100_000.0, shares)
+    statistics = search_postgres.WordStatistics(100_000, 100_000.0, shares)
     # 验证码's pairs go together: as many messages hold both as hold the rarer (9.8%), not
     # the planner's 1.5% (it multiplies their shares). The newest 10,000 messages should
     # hold ~980 of them: the window of 500 is found by walking those.
@@ -457,8 +457,58 @@ def test_a_phrase_whose_pairs_go_together_is_walked_and_words_apart_are_not() ->
     # One lexeme, a pair the statistics do not list, or a table never analysed: no walk.
     assert not search_postgres.walks(statistics, [["验证"]], 1)
     assert not search_postgres.walks(statistics, [["验证", "zebra"]], 1)
-    unanalysed = search_postgres.MessageStatistics(0.0, 100_000, 0.0, {})
+    unanalysed = search_postgres.WordStatistics(100_000, 0.0, {})
     assert not search_postgres.walks(unanalysed, verification, 1)
+
+
+def test_one_words_window_is_sorted_when_its_matches_cost_less_than_a_walk() -> None:
+    # 100,000 messages, window 500: a walk tests 500 / share messages, a sort handles
+    # share x 100,000 matches, at three times the cost each: sorted below a share of 4.1%.
+    statistics = search_postgres.WordStatistics(
+        100_000, 100_000.0, {"refund": 0.09, "frozen": 0.045, "factor": 0.0242}
+    )
+    assert not search_postgres.sorts(statistics, "refund", 500)  # walk 5,600; sort 9,000
+    assert not search_postgres.sorts(statistics, "frozen", 500)  # 11,100 against 4,500
+    assert search_postgres.sorts(statistics, "factor", 500)  # 20,700 against 2,420
+    assert search_postgres.sorts(statistics, "zebra", 500)  # rarer than all listed
+    # The same word on a desk ten times the size: more matches to sort, the same walk.
+    larger = search_postgres.WordStatistics(1_000_000, 1_000_000.0, statistics.share)
+    assert not search_postgres.sorts(larger, "factor", 500)
+    # A table never analysed: the planner chooses (the window is not forced either way).
+    assert not search_postgres.sorts(search_postgres.WordStatistics(0, 0.0, {}), "zebra", 500)
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_one_words_window_is_its_newest_matches_sorted_or_walked(
+    client: TestClient,
+    container: Container,
+    agent: Customer,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: bool,
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    oldest, middle, newest = (
+        open_ticket(en, f"Parcel {n}", f"The parcel number {n} arrived")["id"]
+        for n in ("one", "two", "three")
+    )
+    monkeypatch.setattr(search, "WINDOW", 2)  # the two newest subjects and messages
+    monkeypatch.setattr(search_postgres, "sorts", lambda *_: sort)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(container.engine, "before_cursor_execute", record)
+    try:
+        page = found(agent, "parcel")
+    finally:
+        event.remove(container.engine, "before_cursor_execute", record)
+    assert {item["id"] for item in page} == {newest, middle}
+    assert oldest not in {item["id"] for item in page}
+    if container.engine.dialect.name == "postgresql":
+        # Both windows of the one word, sorted or walked as told.
+        search_sql = next(sql for sql in statements if " @@ " in sql)
+        assert search_sql.count("ORDER BY seq + 0 DESC") == (2 if sort else 0)
 
 
 # The planner's statistics are PostgreSQL's.
@@ -471,20 +521,27 @@ def test_postgres_message_statistics_are_the_planners_and_are_reused_for_a_while
         open_ticket(en, f"Ticket {n}", "parcel arrived wet" if n % 2 else "parcel arrived")
     with container.engine.connect() as conn:
         conn.execute(text("ANALYZE ticket_messages"))
+        conn.execute(text("ANALYZE tickets"))
         conn.commit()
-        statistics = search_postgres.message_statistics(conn)
+        both = search_postgres.search_statistics(conn)
         newest = conn.execute(text("SELECT max(seq) FROM ticket_messages")).scalar_one()
+        newest_ticket, tickets = conn.execute(text("SELECT max(seq), count(*) FROM tickets")).one()
+    statistics = both.messages
     assert statistics.newest == newest
     assert statistics.rows == 4
     assert statistics.share["parcel"] == pytest.approx(1.0)
     assert statistics.share["wet"] == pytest.approx(0.5)
     assert statistics.most_holding_all(["parcel", "wet"]) == pytest.approx(2)
+    # Subjects: every one of them says "Ticket".
+    assert (both.subjects.newest, both.subjects.rows) == (newest_ticket, tickets)
+    assert both.subjects.share["ticket"] == pytest.approx(1.0)
+    assert "wet" not in both.subjects.share
     # Read again only once STATISTICS_SECONDS have passed.
     open_ticket(en, "Later", "parcel")
     with container.engine.connect() as conn:
-        assert search_postgres.message_statistics(conn) is statistics
+        assert search_postgres.search_statistics(conn) is both
         monkeypatch.setattr(search_postgres, "STATISTICS_SECONDS", 0.0)
-        assert search_postgres.message_statistics(conn).newest == newest + 1
+        assert search_postgres.search_statistics(conn).messages.newest == newest + 1
 
 
 # The format of PostgreSQL's vectors: a database indexed the older way is re-indexed.

@@ -268,7 +268,7 @@ def _reading_choices(engine: Engine) -> dict[str, Any]:
     choices lost against always choosing the fastest."""
     by_query: dict[str, Any] = {}
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        planner = search_postgres.message_statistics(conn)
+        planner = search_postgres.search_statistics(conn).messages
         for query in QUERIES:
             terms = query_terms(query)
             own = search.own_terms(query, terms)

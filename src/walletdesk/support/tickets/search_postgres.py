@@ -61,6 +61,11 @@ RANGE_READ_FROM = 250
 # times over in them (a share of 6.25% or more); the older ones are read only if not.
 WALK_SPAN = 10_000
 WALK_FILL = 1.25
+# One word's window: walk the newest rows testing each, or collect every match through
+# the index and sort them? Per row walked against per match sorted, about 1 to 3 on the
+# bench desk, in memory (messages 0.6 against 1.6 us, subjects 0.25 against 0.9; ad hoc,
+# bench/RESULTS.md "sixth sitting"). See sorts().
+WALK_COST_RATIO = 1 / 3
 
 
 class Reading(StrEnum):
@@ -79,15 +84,16 @@ class Shape:
     any_word: bool  # the "any word or synonym" windows, when those name too few tickets
     several_words: bool  # ...of two or more words (read through a bitmap: see _window)
     reading: Reading  # how the every-word message window is read
+    subjects_sorted: bool  # one word's subject window: its matches sorted (see sorts())
+    messages_sorted: bool  # one word's message window: the same
 
 
 @dataclass(frozen=True, slots=True)
-class MessageStatistics:
-    """What the planner knows of the messages' words: the share of messages holding each
-    of its most common lexemes (``pg_stats.most_common_elems``), the table's rows, and
-    the newest message's ``seq``."""
+class WordStatistics:
+    """What the planner knows of one table's words (messages', or subjects'): the share of
+    rows holding each of its most common lexemes (``pg_stats.most_common_elems``), the
+    table's rows, and its newest row's ``seq``."""
 
-    read_at: float
     newest: int
     rows: float
     share: Mapping[str, float]
@@ -115,35 +121,70 @@ class MessageStatistics:
         )
 
 
-_statistics: weakref.WeakKeyDictionary[Engine, MessageStatistics] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True, slots=True)
+class SearchStatistics:
+    """The words' statistics of messages and of subjects, as read at ``read_at``."""
+
+    read_at: float
+    messages: WordStatistics
+    subjects: WordStatistics
 
 
-def message_statistics(conn: Connection) -> MessageStatistics:
-    """The messages' statistics, read at most every STATISTICS_SECONDS per engine."""
+_statistics: weakref.WeakKeyDictionary[Engine, SearchStatistics] = weakref.WeakKeyDictionary()
+
+
+def search_statistics(conn: Connection) -> SearchStatistics:
+    """Messages' and subjects' statistics, read at most every STATISTICS_SECONDS per
+    engine, in one statement."""
     now = time.monotonic()
     known = _statistics.get(conn.engine)
     if known is not None and now - known.read_at < STATISTICS_SECONDS:
         return known
-    row = conn.execute(
+    rows = conn.execute(
         text(
-            "SELECT (SELECT coalesce(max(seq), 0) FROM ticket_messages) AS newest, "
-            "(SELECT reltuples FROM pg_class WHERE oid = to_regclass('ticket_messages')) "
-            "AS rows, s.most_common_elems::text::text[] AS lexemes, "
-            "s.most_common_elem_freqs AS shares "
-            "FROM (SELECT 1) AS one LEFT JOIN pg_stats AS s ON s.schemaname = current_schema() "
-            "AND s.tablename = 'ticket_messages' AND s.attname = 'search_vector'"
+            "SELECT t.name, (SELECT coalesce(max(seq), 0) FROM ticket_messages) AS newest, "
+            "(SELECT coalesce(max(seq), 0) FROM tickets) AS newest_ticket, "
+            "(SELECT reltuples FROM pg_class WHERE oid = to_regclass(t.name)) AS rows, "
+            "s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs AS shares "
+            "FROM (VALUES ('ticket_messages'), ('tickets')) AS t (name) "
+            "LEFT JOIN pg_stats AS s ON s.schemaname = current_schema() "
+            "AND s.tablename = t.name AND s.attname = 'search_vector'"
         )
-    ).one()
-    # The frequencies list ends with three summary figures; zip stops at the lexemes.
-    share = dict(zip(row.lexemes or (), row.shares or (), strict=False))
-    # reltuples is -1 for a table never analysed: no statistics, no estimate.
-    known = MessageStatistics(now, int(row.newest), max(float(row.rows or 0), 0.0), share)
+    ).all()
+    tables = {}
+    for row in rows:
+        # The frequencies list ends with three summary figures; zip stops at the lexemes.
+        share = dict(zip(row.lexemes or (), row.shares or (), strict=False))
+        newest = row.newest if row.name == "ticket_messages" else row.newest_ticket
+        # reltuples is -1 for a table never analysed: no statistics, no estimate.
+        tables[row.name] = WordStatistics(int(newest), max(float(row.rows or 0), 0.0), share)
+    known = SearchStatistics(now, tables["ticket_messages"], tables["tickets"])
     _statistics[conn.engine] = known
     return known
 
 
+def sorts(statistics: WordStatistics, lexeme: str, window: int) -> bool:
+    """Whether one word's window (its newest ``window`` matches) is found by collecting
+    all its matches through the index and sorting them, rather than by walking the
+    newest rows and testing each: when its matches (share x rows) cost less to sort than
+    the rows a walk tests to find the window (window / share), that is when share^2 x
+    rows < WALK_COST_RATIO x window. On the bench desk: below 4% of 100,000 messages and
+    9% of 20,000 subjects.
+
+    PostgreSQL's planner walks from ~2.5% of the messages and ~4% of the subjects: it
+    prices the walk's reads as sequential and the index's as random, though both are in
+    memory. There, a word in 2.5% of the messages took 14.2 ms walked and 4.9 sorted, and
+    one in 4.3% of the subjects 2.9 and 0.9 (ad hoc, bench/RESULTS.md "sixth sitting").
+    A word the statistics do not list is rarer than those they do: sorted. No statistics
+    (a table never analysed): the planner chooses."""
+    if statistics.rows <= 0:
+        return False
+    share = statistics.share.get(lexeme, 0.0)
+    return share * share * statistics.rows < WALK_COST_RATIO * window
+
+
 def reads_recent_first(
-    statistics: MessageStatistics, lexemes: Sequence[str], recent: int, window: int
+    statistics: WordStatistics, lexemes: Sequence[str], recent: int, window: int
 ) -> bool:
     """Whether the every-word message window of a query of several words reads the newest
     ``recent`` messages first, and the older ones only when those hold fewer than
@@ -168,10 +209,10 @@ def reads_recent_first(
     return in_recent >= window and statistics.expected(lexemes) >= RANGE_READ_FROM
 
 
-def walks(statistics: MessageStatistics, groups: Sequence[Sequence[str]], window: int) -> bool:
+def walks(statistics: WordStatistics, groups: Sequence[Sequence[str]], window: int) -> bool:
     """Whether the every-word message window of a query of several words is found by
     walking the newest WALK_SPAN messages (see WALK_SPAN): when the lexemes' ``groups``
-    (:meth:`MessageStatistics.phrase_share`) are expected to fill ``window`` WALK_FILL
+    (:meth:`WordStatistics.phrase_share`) are expected to fill ``window`` WALK_FILL
     times over in them. Within a group the estimate is at most the truth (no message
     holds a phrase more often than its rarest pair): a phrase whose pairs seldom meet
     costs the walk of WALK_SPAN messages (~4 ms), then the older ones are read."""
@@ -181,7 +222,7 @@ def walks(statistics: MessageStatistics, groups: Sequence[Sequence[str]], window
 
 
 def message_reading(
-    statistics: MessageStatistics, groups: Sequence[Sequence[str]], recent: int, window: int
+    statistics: WordStatistics, groups: Sequence[Sequence[str]], recent: int, window: int
 ) -> Reading:
     """How to read the every-word message window of the lexemes ``groups``: walked
     (:func:`walks`), the recent messages first (:func:`reads_recent_first`), or whole.
@@ -196,13 +237,19 @@ def message_reading(
 
 
 def _window(
-    kind: str, match: str, *, every_word: bool, part: str = "all", by_address: bool = False
+    kind: str,
+    match: str,
+    *,
+    every_word: bool,
+    part: str = "all",
+    by_address: bool = False,
+    sort: bool = False,
 ) -> str:
     """The newest ``:window`` rows matching ``match``: subjects or messages. ``part``:
     "all"; "recent", those after ``:floor``; "walk", the same, each row tested in turn;
     "older", the rest, only as many as the recent part fell short of the window (and
     none when it did not). ``by_address``: the rows carry their addresses (``tid``)
-    instead of their vectors."""
+    instead of their vectors. ``sort``: all matches collected, then sorted (sorts())."""
     table = "tickets" if kind == "subject" else "ticket_messages"
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
     where, limit = f"search_vector @@ CAST({match} AS tsquery)", ":window"
@@ -219,9 +266,12 @@ def _window(
         where += " AND seq <= :floor AND (SELECT count(*) FROM every_recent) < :window"
         limit = "(SELECT :window - count(*) FROM every_recent)"
     vector = "ctid AS tid" if by_address else "search_vector"
+    # By an expression, not the column: the primary key's order cannot serve it, so the
+    # planner cannot walk; it collects the matches through the index and sorts them.
+    order = "seq + 0" if sort else "seq"
     return (
         f"SELECT {ticket} AS ticket_id, {seq} AS message_seq, seq, {vector} "
-        f"FROM {table} WHERE {where} ORDER BY seq DESC LIMIT {limit}"
+        f"FROM {table} WHERE {where} ORDER BY {order} DESC LIMIT {limit}"
     )
 
 
@@ -250,10 +300,16 @@ def _hits_sql(shape: Shape) -> str:
         # shares), then sorts them by seq. Sorted whole, with their ~900-byte vectors,
         # that sort was a third of "two factor" (2,535 rows) and 1.5 ms of "验证码": they
         # are sorted as row addresses, and _best fetches the window's vectors by address.
-        # (A window of one word, or a walked one, comes newest first by the primary key:
-        # no sort, and fetching by address would only add 500 lookups.)
-        by_address = shape.several_words and shape.reading is not Reading.WALK
-        messages = _window("message", ":every", every_word=True, by_address=by_address)
+        # One word's window is sorted the same way when sorts() says so. (A walked window
+        # comes newest first by the primary key: no sort, and fetching by address would
+        # only add 500 lookups.)
+        if shape.several_words:
+            by_address = shape.reading is not Reading.WALK
+        else:
+            by_address = shape.messages_sorted
+        messages = _window(
+            "message", ":every", every_word=True, by_address=by_address, sort=shape.messages_sorted
+        )
         if shape.reading is not Reading.WHOLE:
             part = "walk" if shape.reading is Reading.WALK else "recent"
             recent = _window("message", ":every", every_word=True, part=part, by_address=by_address)
@@ -262,7 +318,7 @@ def _hits_sql(shape: Shape) -> str:
                 "message", ":every", every_word=True, part="older", by_address=by_address
             )
             messages = f"SELECT * FROM every_recent UNION ALL ({older})"
-        subjects = _window("subject", ":every", every_word=True)
+        subjects = _window("subject", ":every", every_word=True, sort=shape.subjects_sorted)
         ctes.append(
             f"every_rows AS MATERIALIZED ({_best('subject', True, subjects)} "
             f"UNION ALL {_best('message', True, messages, by_address=by_address)})"
@@ -343,26 +399,35 @@ def search_page(
     ``any_query`` and ``every_query`` are tsquery texts (``every_query`` None when the
     query has no words of its own, only synonyms), ``every_groups`` the lexemes the
     every-word query requires, grouped by the run of text they come from (see
-    :meth:`MessageStatistics.phrase_share`), ``any_word`` whether the any-word windows
+    :meth:`WordStatistics.phrase_share`), ``any_word`` whether the any-word windows
     may be needed. ``limits``: window, pool, subject_span, recent, limit and
     subject_weight. ``reading`` forces how the every-word message window of several
     words is read; None lets :func:`message_reading` decide."""
     values: dict[str, object] = {**limits, "any": any_query, "every": every_query or ""}
-    several = every_query is not None and sum(len(group) for group in every_groups) > 1
+    lexemes = [lexeme for group in every_groups for lexeme in group]
+    several = every_query is not None and len(lexemes) > 1
     chosen = Reading.WHOLE
-    if several:
-        statistics = message_statistics(conn)
-        recent = int(limits["recent"])
-        chosen = (
-            message_reading(statistics, every_groups, recent, int(limits["window"]))
-            if reading is None
-            else reading
-        )
-        # A literal bound, not a subquery: the planner sizes the range from it.
-        values["floor"] = statistics.newest - (WALK_SPAN if chosen is Reading.WALK else recent)
-        if chosen is not Reading.WALK and statistics.newest <= recent:
-            chosen = Reading.WHOLE  # no older part to read after the recent one
-    shape = Shape(every_query is not None, any_word, several, chosen)
+    subjects_sorted = messages_sorted = False
+    if every_query is not None:
+        statistics = search_statistics(conn)
+        messages, window = statistics.messages, int(limits["window"])
+        if several:
+            recent = int(limits["recent"])
+            chosen = (
+                message_reading(messages, every_groups, recent, window)
+                if reading is None
+                else reading
+            )
+            # A literal bound, not a subquery: the planner sizes the range from it.
+            values["floor"] = messages.newest - (WALK_SPAN if chosen is Reading.WALK else recent)
+            if chosen is not Reading.WALK and messages.newest <= recent:
+                chosen = Reading.WHOLE  # no older part to read after the recent one
+        elif lexemes:
+            subjects_sorted = sorts(statistics.subjects, lexemes[0], window)
+            messages_sorted = sorts(messages, lexemes[0], window)
+    shape = Shape(
+        every_query is not None, any_word, several, chosen, subjects_sorted, messages_sorted
+    )
     # Planned for the words searched for, every time. psycopg prepares a statement run
     # five times, and PostgreSQL may then reuse one generic plan for any words: planned
     # for none, it read "scam call" in 74 ms instead of 2 (ad hoc; bench/RESULTS.md).
