@@ -51,6 +51,7 @@ from walletdesk.support.actions_rules import (
     FourEyesRequired,
     IdempotencyKeyReused,
     IdentityVerificationRequired,
+    IdentityVerificationStale,
     InvalidActionParams,
     NoPendingVerification,
     Risk,
@@ -88,6 +89,7 @@ __all__ = [
     "FourEyesRequired",
     "IdempotencyKeyReused",
     "IdentityVerificationRequired",
+    "IdentityVerificationStale",
     "InvalidActionParams",
     "NoPendingVerification",
     "Risk",
@@ -305,6 +307,16 @@ def _claim(
             raise FourEyesRequired("someone other than the proposer must decide")
         if row.status != ActionStatus.PENDING.value:
             raise ActionAlreadyDecided("this action was already decided", status=row.status)
+        if target is ActionStatus.APPROVED and not is_freshly_verified(
+            conn, row.ticket_id, row.customer_id, now
+        ):
+            # Approving runs the action. A check made when it was proposed, hours ago,
+            # says nothing of who is asking now: a takeover's "change my phone" could
+            # wait in the queue for a busy supervisor. Rejecting needs no check.
+            raise IdentityVerificationStale(
+                "verify the customer's identity on this ticket again, then approve",
+                minutes=int(VERIFICATION_FRESHNESS.total_seconds() // 60),
+            )
         changed = conn.execute(
             update(a)
             .where(and_(a.c.id == action_id, a.c.status == ActionStatus.PENDING.value))

@@ -143,6 +143,13 @@ class IdentityVerificationRequired(Forbidden):
     code = "identity_verification_required"
 
 
+class IdentityVerificationStale(Forbidden):
+    """An action is approved only while the check it was proposed on is 15 minutes old or
+    less: it runs on the approval, so the check must still hold then."""
+
+    code = "identity_verification_stale"
+
+
 class FourEyesRequired(Forbidden):
     """The proposer of an action cannot approve it."""
 
@@ -198,6 +205,17 @@ ERRORS: dict[str, dict[str, str]] = {
     "title.identity_verification_required": {
         "en": "Identity verification required",
         "zh-CN": "需要核验身份",
+    },
+    "identity_verification_stale": {
+        "en": "The customer's identity check on this ticket is more than 15 minutes old, "
+        "and the action would run now. Verify the customer again on this ticket, then "
+        "approve; the action stays pending meanwhile.",
+        "zh-CN": "本工单中的客户身份核验已超过 15 分钟，而该操作将在审批后立即执行。"
+        "请先在本工单中重新核验客户身份，再进行审批；在此期间该操作保持待审批状态。",
+    },
+    "title.identity_verification_stale": {
+        "en": "Identity check too old",
+        "zh-CN": "身份核验已过期",
     },
     "four_eyes_required": {
         "en": "Another person must approve this action; you proposed it.",

@@ -388,6 +388,7 @@ def test_a_temporary_request_that_ended_while_waiting_is_not_granted(
     assert proposed.json()["params"]["until"] == until
 
     clock.advance(timedelta(hours=3, seconds=1))
+    verify_by_document(agent, ticket_id)  # approving needs a fresh check too
     before = snapshot(container, me)
     late = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
     assert late.json()["status"] == "failed"
@@ -396,7 +397,6 @@ def test_a_temporary_request_that_ended_while_waiting_is_not_granted(
     for unchanged in ("requests", "overrides", "alerts", "limits"):
         assert after[unchanged] == before[unchanged]
 
-    verify_by_document(agent, ticket_id)
     for lang, words in (("en", "ended while it waited"), ("zh-CN", "已到期")):
         again = propose(
             agent,
