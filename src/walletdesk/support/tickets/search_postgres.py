@@ -358,7 +358,7 @@ def _hits_sql(shape: Shape) -> str:
     )
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)  # ~15 shapes occur: see Shape
 def statement(shape: Shape) -> Select[Any]:
     """The search of ``shape``, with the page's tickets and best messages joined to it."""
     hits = (
