@@ -381,6 +381,15 @@ def _replace_recovery_codes(
     )
 
 
+def switch_totp_off(conn: Connection, user_id: uuid.UUID) -> int:
+    """Turn two-factor authentication off: its secret and every recovery code go. Returns
+    how many recovery codes were left. The caller holds the user's row lock, and alerts
+    and audits as it should (the customer turning it off, or an agent's reset)."""
+    store.update_user(conn, user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
+    removed = conn.execute(delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user_id))
+    return int(removed.rowcount)
+
+
 def do_disable_totp(
     deps: IdentityDeps, principal: Principal, verification_token: str | None, ctx: RequestContext
 ) -> None:
@@ -392,8 +401,7 @@ def do_disable_totp(
         if not row.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on")
         consume_verification(conn, deps, user.id, verification_token, "totp.disable")
-        store.update_user(conn, user.id, totp_enabled=False, totp_secret=None, totp_last_step=None)
-        conn.execute(delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user.id))
+        switch_totp_off(conn, user.id)
         fresh = store.get_user(conn, user.id)
         deps.alert(conn, AlertKind.TOTP_DISABLED, fresh)
         store.add_security_event(conn, user.id, "totp_disabled", {}, ctx.source_ip, now)

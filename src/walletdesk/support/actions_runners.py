@@ -14,14 +14,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, select
 
 from walletdesk.core.money import Money
 from walletdesk.identity import store as identity_store
-from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.accounts import do_set_status
 from walletdesk.identity.changes import do_change_contact_for_customer, do_remove_card_for_customer
 from walletdesk.identity.model import RequestContext, User, UserStatus
+from walletdesk.identity.verification import switch_totp_off
 from walletdesk.notify import tables as notify_tables
 from walletdesk.notify.messages import AlertKind
 from walletdesk.support.actions_rules import ActionKind, TwoFactorNotOn
@@ -139,19 +139,12 @@ def _run_limit_decision(decide: Callable[..., dict[str, Any]]) -> Runner:
 
 def _run_reset_2fa(deps: WalletDeps, executor: User, row: Any, ctx: RequestContext) -> Outcome:
     now = deps.clock.now()
-    codes = identity_tables.recovery_codes
 
     def work(conn: Connection) -> Outcome:
         current = identity_store.user_row(conn, row.customer_id, lock=True)
         if not current.totp_enabled:
             raise TwoFactorNotOn("two-factor authentication is already off")
-        left = conn.execute(
-            select(func.count()).select_from(codes).where(codes.c.user_id == row.customer_id)
-        ).scalar_one()
-        identity_store.update_user(
-            conn, row.customer_id, totp_enabled=False, totp_secret=None, totp_last_step=None
-        )
-        conn.execute(delete(codes).where(codes.c.user_id == row.customer_id))
+        left = switch_totp_off(conn, row.customer_id)
         fresh = identity_store.get_user(conn, row.customer_id)
         deps.identity.alert(conn, AlertKind.TOTP_DISABLED, fresh)
         identity_store.add_security_event(
