@@ -45,6 +45,7 @@ from walletdesk.wallet.refund_rules import (
     EvidenceRequired,
     PaymentNotRefundable,
     RefundCardCoolingOff,
+    RefundCardRemoved,
     RefundExceedsPayment,
     RefundLimitReached,
     RefundNotPending,
@@ -776,6 +777,45 @@ def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
         lambda: do_retry_refund(world.c.wallet, customer, None, refund_id, route="balance"),
     )
     assert error.params == {"remaining": "30.00", "currency": "CNY"}
+
+
+def test_a_failed_card_refund_is_not_tried_again_on_a_card_removed_since(
+    world: World,
+) -> None:
+    customer = world.customer()
+    declined_card = world.card(customer, DECLINED_CARD)
+    shop, _ = world.merchant(AUTOMATIC)
+    payment_id = world.paid(customer, shop, "100.00")
+    refund = ask(
+        world, customer, payment_id, amount=cny("40.00"), route="card", card_id=declined_card
+    )
+    assert refund["status"] == "failed"
+    refund_id = uuid.UUID(refund["id"])
+    me = Principal(customer, None)
+    step_up = verification.do_verify(
+        world.c.identity,
+        me,
+        method=VerificationMethod.PASSWORD,
+        password=STRONG,
+        code=None,
+        ctx=CTX,
+    )
+    changes.do_remove_card(
+        world.c.identity, me, card_id=declined_card, verification_token=step_up.token, ctx=CTX
+    )
+
+    # On the card it was going to: refused, and nothing at all changed.
+    error = refused(
+        world, RefundCardRemoved, lambda: do_retry_refund(world.c.wallet, customer, None, refund_id)
+    )
+    assert error.params == {"field": "card_id"}
+    for locale in ("en", "zh-CN"):
+        assert ERRORS["refund_card_removed"][locale]
+    # To the balance instead, it goes through.
+    wallet_before = world.wallet(customer)
+    again = do_retry_refund(world.c.wallet, customer, None, refund_id, route="balance")
+    assert again["status"] == "succeeded"
+    assert world.wallet(customer) == wallet_before + 4000
 
 
 def test_a_card_refund_the_bank_does_not_answer_stays_processing(

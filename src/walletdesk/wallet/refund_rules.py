@@ -104,6 +104,13 @@ class RefundCardCoolingOff(ValidationError):
     code = "refund_card_cooling_off"
 
 
+class RefundCardRemoved(ValidationError):
+    """A failed card refund is not tried again on a card removed since: that card is
+    most likely closed, and the customer no longer counts it as theirs."""
+
+    code = "refund_card_removed"
+
+
 class OverrideNotAllowed(Forbidden):
     code = "refund_override_not_allowed"
 
@@ -152,6 +159,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该银行卡为新添加：在 {until}（UTC）之前不接收退款。请选择退回余额或较早绑定的银行卡。",
     },
     "title.refund_card_cooling_off": {"en": "Card in cooling-off", "zh-CN": "银行卡冷静期"},
+    "refund_card_removed": {
+        "en": "The card this refund was going to has been removed from the wallet. Choose another card or your balance to try again.",
+        "zh-CN": "该退款原定退回的银行卡已从钱包中移除。请选择其他银行卡或退回余额后重试。",
+    },
+    "title.refund_card_removed": {"en": "Card removed", "zh-CN": "银行卡已移除"},
     "refund_card_required": {
         "en": "Add a bank card to your wallet to get this refund on a card, or choose your balance.",
         "zh-CN": "请先在钱包中添加银行卡，或选择退回余额。",

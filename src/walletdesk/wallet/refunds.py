@@ -66,6 +66,7 @@ from walletdesk.wallet.refund_rules import (
     OverrideNotAllowed,
     Party,
     PaymentNotRefundable,
+    RefundCardRemoved,
     RefundNotPending,
     RefundNotRetryable,
     RefundRoute,
@@ -76,6 +77,7 @@ from walletdesk.wallet.refund_rules import (
     parse_route,
 )
 from walletdesk.wallet.refund_store import (
+    card_removed,
     change_status,
     check_refund_room,
     history_entry,
@@ -357,6 +359,17 @@ def do_retry_refund(
         target = new_route or RefundRoute(first.route)
         wants_card = target is RefundRoute.CARD and (card_id is not None or first.card_id is None)
         card = refund_card(conn, first.customer_id, card_id, now) if wants_card else None
+        if (
+            target is RefundRoute.CARD
+            and card is None
+            and first.status != RefundStatus.PROCESSING.value
+            and card_removed(conn, first.card_id)
+        ):
+            # Money not yet with the bank goes nowhere near a removed card. (A refund the
+            # bank holds is asked again for the same card: it may already be paid.)
+            raise RefundCardRemoved(
+                "the card this refund was going to was removed", field="card_id"
+            )
     if first.status == RefundStatus.PROCESSING.value:
         if new_route is not None or card_id is not None:
             raise RefundNotRetryable(
