@@ -150,24 +150,37 @@ class World:
         )
         return user
 
-    def card(self, user: User, number: str, *, settled: bool = True) -> uuid.UUID:
-        """Add a card; ``settled`` backdates its cooling-off so refunds may use it."""
-        me = Principal(user, None)
+    def step_up(self, user: User) -> str:
         step_up = verification.do_verify(
             self.c.identity,
-            me,
+            Principal(user, None),
             method=VerificationMethod.PASSWORD,
             password=STRONG,
             code=None,
             ctx=CTX,
         )
+        return step_up.token
+
+    def remove_card(self, user: User, card_id: uuid.UUID) -> None:
+        changes.do_remove_card(
+            self.c.identity,
+            Principal(user, None),
+            card_id=card_id,
+            verification_token=self.step_up(user),
+            ctx=CTX,
+        )
+
+    def card(self, user: User, number: str, *, settled: bool = True) -> uuid.UUID:
+        """Add a card; ``settled`` backdates its cooling-off so refunds may use it."""
+        me = Principal(user, None)
+        token = self.step_up(user)
         card = changes.do_add_card(
             self.c.identity,
             me,
             number=number,
             expiry_month=12,
             expiry_year=2031,
-            verification_token=step_up.token,
+            verification_token=token,
             ctx=CTX,
         )
         card_id = uuid.UUID(card["id"])
@@ -791,18 +804,7 @@ def test_a_failed_card_refund_is_not_tried_again_on_a_card_removed_since(
     )
     assert refund["status"] == "failed"
     refund_id = uuid.UUID(refund["id"])
-    me = Principal(customer, None)
-    step_up = verification.do_verify(
-        world.c.identity,
-        me,
-        method=VerificationMethod.PASSWORD,
-        password=STRONG,
-        code=None,
-        ctx=CTX,
-    )
-    changes.do_remove_card(
-        world.c.identity, me, card_id=declined_card, verification_token=step_up.token, ctx=CTX
-    )
+    world.remove_card(customer, declined_card)
 
     # On the card it was going to: refused, and nothing at all changed.
     error = refused(
@@ -816,6 +818,30 @@ def test_a_failed_card_refund_is_not_tried_again_on_a_card_removed_since(
     again = do_retry_refund(world.c.wallet, customer, None, refund_id, route="balance")
     assert again["status"] == "succeeded"
     assert world.wallet(customer) == wallet_before + 4000
+
+
+def test_a_card_removed_while_its_refund_waited_gets_it_on_the_balance(world: World) -> None:
+    customer = world.customer()
+    card_id = world.card(customer, GOOD_CARD)
+    shop, _ = world.merchant(BY_MERCHANT)
+    payment_id = world.paid(customer, shop, "100.00")
+    refund = ask(world, customer, payment_id, amount=cny("40.00"), route="card", card_id=card_id)
+    assert refund["status"] == "requested"
+    world.remove_card(customer, card_id)
+    wallet_before = world.wallet(customer)
+
+    approved = do_approve_refund(world.c.wallet, None, shop, uuid.UUID(refund["id"]))
+
+    assert approved["status"] == "succeeded"
+    assert approved["route"] == "balance"
+    assert world.wallet(customer) == wallet_before + 4000
+    with world.c.engine.connect() as conn:  # the bank was never asked to pay the card
+        asked = conn.execute(
+            select(func.count())
+            .select_from(t.bank_twin_requests)
+            .where(t.bank_twin_requests.c.idempotency_key.like(f"refund:{refund['id']}%"))
+        ).scalar_one()
+    assert asked == 0
 
 
 def test_a_card_refund_the_bank_does_not_answer_stays_processing(

@@ -293,11 +293,16 @@ def _decide_request(
         who = refund_decider(payment_row(conn, first.payment_id), actor, merchant)
         shop = get_merchant(conn, first.merchant_id)
     approving = decision is RefundStatus.APPROVED
+    route = RefundRoute(first.route)
+    if approving and route is RefundRoute.CARD:
+        with deps.engine.connect() as conn:
+            if card_removed(conn, first.card_id):
+                # The customer removed the card they chose while the refund waited: it
+                # goes to their balance, which is theirs, not to a card they let go.
+                route = RefundRoute.BALANCE
     destination = None
     if approving:
-        destination = refund_destination(
-            deps, first.customer_id, first.currency, RefundRoute(first.route)
-        )
+        destination = refund_destination(deps, first.customer_id, first.currency, route)
 
     def work(conn: Connection) -> Any:
         payment = payment_row(conn, first.payment_id, lock=True)
@@ -306,6 +311,12 @@ def _decide_request(
             raise RefundNotPending("this refund was already decided", status=row.status)
         if not approving:
             release_refund(conn, payment, row.amount, now)
+        if route.value != row.route:
+            conn.execute(
+                update(t.refunds)
+                .where(t.refunds.c.id == row.id)
+                .values(route=route.value, card_id=None)
+            )
         row = record_decision(conn, row, decision, who.party, who, note, now)
         if destination is not None:
             row = move_refund_money(deps, conn, row, shop, destination, who.party, now)
