@@ -160,7 +160,8 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "title.refund_card_cooling_off": {"en": "Card in cooling-off", "zh-CN": "银行卡冷静期"},
     "refund_card_removed": {
-        "en": "The card this refund was going to has been removed from the wallet. Choose another card or your balance to try again.",
+        "en": "The card this refund was going to has been removed from the wallet. "
+        "Choose another card or your balance to try again.",
         "zh-CN": "该退款原定退回的银行卡已从钱包中移除。请选择其他银行卡或退回余额后重试。",
     },
     "title.refund_card_removed": {"en": "Card removed", "zh-CN": "银行卡已移除"},

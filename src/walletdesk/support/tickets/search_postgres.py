@@ -14,12 +14,14 @@ Here one statement does it all, hydration of the page included:
   and best messages are joined to it;
 * a word's every-word windows, and the message window of several words, are read the
   way the words' statistics say costs least: walked newest first, or the matches
-  collected through the index and sorted (:func:`sorts`, :func:`message_reading`). Left to itself, the planner prices the index's reads as
-  random and a walk's as sequential, though the desk is in memory: it walked windows
-  that cost three times as much as sorting them.
+  collected through the index and sorted (:func:`sorts`, :func:`message_reading`).
+  Left to itself, the planner prices the index's reads as random and a walk's as
+  sequential, though the desk is in memory: it walked windows that cost three times as
+  much as sorting them.
 
 A search was up to five round trips and ~200 candidate rows for Python to tally; it
-is one round trip and the page's rows (bench/RESULTS.md, "fifth sitting").
+is one round trip and the page's rows (bench/RESULTS.md, "fifth sitting"; the reading
+choices, "sixth sitting").
 """
 
 from __future__ import annotations
