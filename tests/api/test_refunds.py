@@ -752,9 +752,9 @@ def test_a_declined_card_refund_fails_and_the_money_stays_with_the_merchant(
     assert world.refund_alerts(customer) == ["failed", "completed"]
 
 
-def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
-    world: World,
-) -> None:
+def failed_card_refund(world: World) -> tuple[User, uuid.UUID, uuid.UUID, uuid.UUID]:
+    """A customer's refund of 40.00 of a 100.00 payment, declined by their card's bank:
+    (customer, card, payment, refund)."""
     customer = world.customer()
     declined_card = world.card(customer, DECLINED_CARD)
     shop, _ = world.merchant(AUTOMATIC)
@@ -762,7 +762,14 @@ def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
     refund = ask(
         world, customer, payment_id, amount=cny("40.00"), route="card", card_id=declined_card
     )
-    refund_id = uuid.UUID(refund["id"])
+    assert refund["status"] == "failed"
+    return customer, declined_card, payment_id, uuid.UUID(refund["id"])
+
+
+def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
+    world: World,
+) -> None:
+    customer, _, payment_id, refund_id = failed_card_refund(world)
 
     again = do_retry_refund(world.c.wallet, customer, None, refund_id)
 
@@ -795,15 +802,7 @@ def test_a_failed_refund_is_retried_with_a_new_bank_key_and_needs_room_again(
 def test_a_failed_card_refund_is_not_tried_again_on_a_card_removed_since(
     world: World,
 ) -> None:
-    customer = world.customer()
-    declined_card = world.card(customer, DECLINED_CARD)
-    shop, _ = world.merchant(AUTOMATIC)
-    payment_id = world.paid(customer, shop, "100.00")
-    refund = ask(
-        world, customer, payment_id, amount=cny("40.00"), route="card", card_id=declined_card
-    )
-    assert refund["status"] == "failed"
-    refund_id = uuid.UUID(refund["id"])
+    customer, declined_card, _, refund_id = failed_card_refund(world)
     world.remove_card(customer, declined_card)
 
     # On the card it was going to: refused, and nothing at all changed.
