@@ -572,6 +572,36 @@ def test_postgres_vectors_of_the_older_format_are_rewritten_by_the_next_write(
     assert names == {SUBJECTS_GIN, MESSAGES_GIN}
 
 
+def test_a_new_ticket_is_found_at_once_and_written_once(
+    client: TestClient, container: Container, agent: Customer
+) -> None:
+    en = sign_up(client, phone="+8613900139000", locale="en")
+    open_ticket(en, "Warmup", "The index exists before the ticket we watch")
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(" ".join(args[2].split()))
+
+    event.listen(container.engine, "before_cursor_execute", record)
+    try:
+        ticket = open_ticket(en, "Zebra crossing", "A question")
+    finally:
+        event.remove(container.engine, "before_cursor_execute", record)
+    assert ticket["number"].startswith("WD-")
+    for query in ("zebra", ticket["number"]):
+        assert found(agent, query)[0]["id"] == ticket["id"]
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO tickets ")]
+    updates = [sql for sql in statements if sql.startswith("UPDATE tickets ")]
+    assert len(inserts) == 1
+    if container.engine.dialect.name == "postgresql":
+        # Number and vector in the INSERT: no UPDATE leaving dead row versions behind.
+        assert "search_vector" in inserts[0]
+        assert updates == []
+    else:  # the number once the seq is known, in place; the subject in its own index
+        assert len(updates) == 1
+        assert [sql for sql in statements if sql.startswith("INSERT INTO ticket_subjects_search")]
+
+
 def test_a_new_message_is_found_at_once_and_written_once(
     client: TestClient, container: Container, agent: Customer
 ) -> None:

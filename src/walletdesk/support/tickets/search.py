@@ -19,8 +19,8 @@ and queries are expanded with the help centre's synonyms.
 Neither is declared in the tables' metadata (Alembic's env.py ignores them): they
 are made on first use by :func:`ensure_search_index_in`, which also indexes every
 ticket and message already stored, so a database upgraded from before the index
-existed is searchable without a separate step. After that, :func:`index_ticket` and
-:func:`index_message` keep the index in step, inside the transaction that writes
+existed is searchable without a separate step. After that, :func:`insert_ticket` and
+:func:`insert_message` keep the index in step, inside the transaction that writes
 the ticket or the message. Messages are never edited; a merge moves them to another
 ticket without changing their rows' ``seq``, so their index entries stay right.
 
@@ -32,7 +32,7 @@ and searches again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -51,6 +51,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    update,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -291,6 +292,41 @@ def insert_message(conn: Connection, values: dict[str, Any]) -> int:
     return int(row.scalar_one())
 
 
+def insert_ticket(
+    conn: Connection, values: dict[str, Any], number_for: Callable[[int], str]
+) -> tuple[int, str]:
+    """Insert a new ticket (``values``: its ``tickets`` columns but ``seq`` and
+    ``number``), numbered by ``number_for(seq)`` and indexed for search, in the caller's
+    transaction; returns (seq, number).
+
+    On PostgreSQL it is one INSERT: the seq is drawn from the table's sequence first, so
+    the number and the vector go into the row as it is written. Set by UPDATEs after it,
+    each new ticket left two dead row versions behind. (SQLite updates in place.)"""
+    if conn.dialect.name == "sqlite":
+        result = conn.execute(
+            insert(t.tickets).values(**values, number=f"pending-{values['id'].hex}")
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        seq = int(key[0])
+        number = number_for(seq)
+        conn.execute(update(t.tickets).where(t.tickets.c.seq == seq).values(number=number))
+        index_ticket(conn, seq, number, values["subject"])
+        return seq, number
+    ensure_search_index_in(conn)  # the column must exist before a row can carry it
+    seq = int(
+        conn.execute(text("SELECT nextval(pg_get_serial_sequence('tickets', 'seq'))")).scalar_one()
+    )
+    number = number_for(seq)
+    vector = postgres_vector(index_tokens(subject_text(number, values["subject"])))
+    conn.execute(
+        insert(_TICKETS_WITH_VECTOR).values(
+            **values, seq=seq, number=number, search_vector=_as_vector(vector)
+        )
+    )
+    return seq, number
+
+
 def write_subjects(conn: Connection, entries: Sequence[tuple[int, str]]) -> None:
     """Index entries (tickets.seq, :func:`subject_text`) that are not indexed yet."""
     _write(conn, SUBJECTS_FTS, "tickets", entries)
@@ -344,8 +380,14 @@ def postgres_vector(tokens: Sequence[str]) -> str:
     return tsvector_literal([(tokens, "A")], postgres_lexemes)
 
 
-# ticket_messages as PostgreSQL has it once indexed: its declared columns (their types
-# bind values as the table's do) and the vector the metadata leaves out.
+# tickets and ticket_messages as PostgreSQL has them once indexed: their declared
+# columns (their types bind values as the tables' do) and the vector the metadata leaves
+# out.
+_TICKETS_WITH_VECTOR = table(
+    "tickets",
+    *(column(c.name, c.type) for c in t.tickets.columns),
+    column("search_vector", TSVECTOR),
+)
 _MESSAGES_WITH_VECTOR = table(
     "ticket_messages",
     *(column(c.name, c.type) for c in t.ticket_messages.columns),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
 from walletdesk.core.errors import NotFound
@@ -41,7 +41,7 @@ from walletdesk.support.tickets.rules import (
     can_set_status,
     priority_for,
 )
-from walletdesk.support.tickets.search import index_ticket
+from walletdesk.support.tickets.search import insert_ticket
 from walletdesk.support.tickets.sla import sla_clock
 from walletdesk.support.tickets.steps import (
     add_message,
@@ -102,31 +102,26 @@ def do_create_ticket(
             ).first()
             if owned is None:
                 raise NotFound("no such payment")
-        result = conn.execute(
-            insert(t.tickets).values(
-                id=ticket_id,
-                number=f"pending-{ticket_id.hex}",
-                customer_id=customer.id,
-                subject=subject,
-                status=TicketStatus.NEW.value,
-                category=triage.category.value,
-                priority=priority.value,
-                channel=channel.value,
-                scam_risk=triage.scam_risk.value,
-                payment_id=payment_id,
-                first_reply_due=due(now, targets[SlaTarget.FIRST_REPLY], deps.calendar),
-                resolution_due=due(now, targets[SlaTarget.RESOLUTION], deps.calendar),
-                tags=[],
-                created_at=now,
-                updated_at=now,
-            )
+        insert_ticket(
+            conn,
+            {
+                "id": ticket_id,
+                "customer_id": customer.id,
+                "subject": subject,
+                "status": TicketStatus.NEW.value,
+                "category": triage.category.value,
+                "priority": priority.value,
+                "channel": channel.value,
+                "scam_risk": triage.scam_risk.value,
+                "payment_id": payment_id,
+                "first_reply_due": due(now, targets[SlaTarget.FIRST_REPLY], deps.calendar),
+                "resolution_due": due(now, targets[SlaTarget.RESOLUTION], deps.calendar),
+                "tags": [],
+                "created_at": now,
+                "updated_at": now,
+            },
+            ticket_number,
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        seq = key[0]
-        number = f"WD-{seq:06d}"
-        conn.execute(update(t.tickets).where(t.tickets.c.id == ticket_id).values(number=number))
-        index_ticket(conn, seq, number, subject)
         add_message(conn, ticket_id, customer, MessageKind.PUBLIC, body, now)
         for target, minutes in targets.items():
             record_event(conn, ticket_id, SlaEventKind.ACTIVATED, target, now, minutes)
@@ -141,6 +136,11 @@ def do_create_ticket(
         else None
     )
     return view
+
+
+def ticket_number(seq: int) -> str:
+    """The number people quote: WD-000123."""
+    return f"WD-{seq:06d}"
 
 
 def _suggestions(
