@@ -28,6 +28,7 @@ from walletdesk.db.engine import make_engine, normalise_url
 from walletdesk.db.schema import metadata
 from walletdesk.ledger.service import Ledger
 from walletdesk.settings import Settings
+from walletdesk.support.helpcenter.search_index import TERMS_TABLE
 
 ADMIN_URL = os.environ.get(
     "WALLETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -95,8 +96,15 @@ def _truncate_all(engine: Engine) -> None:
     """Leave every table empty with its sequences restarted, as a TRUNCATE of all of them
     would. TRUNCATE costs about the same for an empty table as for a full one (new files
     for the table and each index, ~0.3 s for all 48 here, per test), and a test touches a
-    few tables: only those holding rows or whose sequence has moved are truncated."""
+    few tables: only those holding rows or whose sequence has moved are truncated.
+
+    The help centre's term counts live in a table made on first use, outside the
+    metadata: emptied too once it exists, or one test's articles would weigh in the
+    next one's ranking."""
     tables = [table.name for table in metadata.sorted_tables]
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass(:name)"), {"name": TERMS_TABLE}).scalar():
+            tables.append(TERMS_TABLE)
     holding_rows = " UNION ALL ".join(
         f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
     )
