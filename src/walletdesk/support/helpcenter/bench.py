@@ -15,17 +15,16 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 from sqlalchemy.engine import make_url
 
 from walletdesk.core.clock import SystemClock
 from walletdesk.db.engine import make_engine, normalise_url
+from walletdesk.db.scratch import scratch_postgres
 from walletdesk.settings import Settings
 from walletdesk.support.helpcenter.articles import Article, Category, shipped_articles
 from walletdesk.support.helpcenter.labelled_queries import LABELLED_QUERIES
@@ -134,23 +133,6 @@ def _measure(engine: Engine) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _scratch_postgres(server_url: str) -> Iterator[Engine]:
-    name = f"walletdesk_helpbench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(server_url)).set(database=name).render_as_string(False)
-    engine = make_engine(Settings(database_url=url))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _run(engine: Engine, articles: int) -> dict[str, Any]:
     index_seconds = _fill(engine, articles)
     result = _measure(engine)
@@ -164,7 +146,8 @@ def run_search_bench(engine_url: str | None, articles: int = 10_000) -> dict[str
 
     Always runs on SQLite in a temporary file; also on PostgreSQL when
     ``engine_url`` names a server (a scratch database is created there and
-    dropped). ``articles`` is the corpus size including the shipped articles.
+    dropped; any other URL is ignored). ``articles`` is the corpus size including the
+    shipped articles.
     Each backend runs every labelled query five times, one at a time.
     """
     report: dict[str, Any] = {
@@ -180,7 +163,9 @@ def run_search_bench(engine_url: str | None, articles: int = 10_000) -> dict[str
             report["backends"]["sqlite"] = _run(engine, articles)
         finally:
             engine.dispose()
-    if engine_url is not None:
-        with _scratch_postgres(engine_url) as engine:
+    if engine_url is not None and make_url(normalise_url(engine_url)).get_backend_name() == (
+        "postgresql"
+    ):
+        with scratch_postgres(engine_url, "walletdesk_helpbench") as engine:
             report["backends"]["postgres"] = _run(engine, articles)
     return report

@@ -28,18 +28,17 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from walletdesk.core.clock import SystemClock
 from walletdesk.db.engine import make_engine, normalise_url
 from walletdesk.db.schema import metadata
+from walletdesk.db.scratch import scratch_postgres
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.model import User
@@ -341,23 +340,6 @@ def _index_cost(engine: Engine) -> float:
     return max(indexed - bare, 0.0) * 1000 / _NEW_MESSAGES
 
 
-@contextmanager
-def _scratch_postgres(server_url: str) -> Iterator[Engine]:
-    name = f"walletdesk_ticketbench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(server_url)).set(database=name).render_as_string(False)
-    engine = make_engine(Settings(database_url=url))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _run(engine: Engine, messages: int, seed: int) -> dict[str, Any]:
     metadata.create_all(
         engine, tables=[identity_tables.users, t.tickets, t.ticket_messages, t.ticket_csat]
@@ -401,6 +383,6 @@ def run(engine_url: str | None, messages: int = 100_000, seed: int = 11) -> dict
     if engine_url is not None and make_url(normalise_url(engine_url)).get_backend_name() == (
         "postgresql"
     ):
-        with _scratch_postgres(engine_url) as engine:
+        with scratch_postgres(engine_url, "walletdesk_ticketbench") as engine:
             report["backends"]["postgres"] = _run(engine, messages, seed)
     return report
