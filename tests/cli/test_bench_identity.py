@@ -28,5 +28,6 @@ def test_bench_identity_reports_the_production_cost_and_its_figures_as_json(
     for figures in (report["argon2"]["hash"], report["argon2"]["verify"], report["login"]):
         assert figures["per_second"] > 0
         assert figures["median_ms"] > 0
-    # A login is at least one verification.
-    assert report["login"]["median_ms"] >= 0.8 * report["argon2"]["verify"]["median_ms"]
+    # A login is one argon2 verification (counted, not timed: timings of two separate
+    # half-second runs on a shared machine need not keep their order).
+    assert report["login"]["argon2_checks_per_login"] == 1.0
