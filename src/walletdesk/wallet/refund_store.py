@@ -168,12 +168,5 @@ def refund_card(
     return row
 
 
-def card_removed(conn: Connection, card_id: uuid.UUID) -> bool:
-    """Whether the card was removed from its owner's wallet."""
-    c = identity_tables.cards.c
-    removed = conn.execute(select(c.removed_at).where(c.id == card_id)).scalar_one()
-    return removed is not None
-
-
 def customer_country(conn: Connection, user_id: uuid.UUID) -> str:
     return str(identity_store.user_row(conn, user_id).country)

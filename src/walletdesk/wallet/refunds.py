@@ -52,6 +52,7 @@ from sqlalchemy import Connection, insert, update
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.core.money import CurrencyMismatch, Money
+from walletdesk.identity.changes import find_card
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission
 from walletdesk.wallet import tables as t
@@ -77,7 +78,6 @@ from walletdesk.wallet.refund_rules import (
     parse_route,
 )
 from walletdesk.wallet.refund_store import (
-    card_removed,
     change_status,
     check_refund_room,
     history_entry,
@@ -296,7 +296,7 @@ def _decide_request(
     route = RefundRoute(first.route)
     if approving and route is RefundRoute.CARD:
         with deps.engine.connect() as conn:
-            if card_removed(conn, first.card_id):
+            if find_card(conn, first.customer_id, first.card_id) is None:
                 # The customer removed the card they chose while the refund waited: it
                 # goes to their balance, which is theirs, not to a card they let go.
                 route = RefundRoute.BALANCE
@@ -374,7 +374,7 @@ def do_retry_refund(
             target is RefundRoute.CARD
             and card is None
             and first.status != RefundStatus.PROCESSING.value
-            and card_removed(conn, first.card_id)
+            and find_card(conn, first.customer_id, first.card_id) is None
         ):
             # Money not yet with the bank goes nowhere near a removed card. (A refund the
             # bank holds is asked again for the same card: it may already be paid.)

@@ -51,6 +51,7 @@ from walletdesk.support.tickets import search, search_postgres
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.search_postgres import Reading
+from walletdesk.support.tickets.service import ticket_number
 
 ROUNDS = 5
 KNOWN_ITEMS = 20
@@ -146,7 +147,7 @@ def _fill(engine: Engine, messages: int, seed: int) -> tuple[float, float, list[
                 {
                     "seq": seq,
                     "id": ticket_id,
-                    "number": f"WD-{seq:06d}",
+                    "number": ticket_number(seq),
                     "customer_id": customer["id"],
                     "subject": " ".join(words[: max(2, len(words) // 2)])[:200],
                     "status": "open",
@@ -160,7 +161,7 @@ def _fill(engine: Engine, messages: int, seed: int) -> tuple[float, float, list[
                 }
             )
             if len(known) < KNOWN_ITEMS and rng.random() < 0.01:
-                known.append({"id": ticket_id, "number": f"WD-{seq:06d}", "order": order})
+                known.append({"id": ticket_id, "number": ticket_number(seq), "order": order})
             count = min(rng.randint(*MESSAGES_PER_TICKET), messages - written)
             for index in range(count):
                 author = customer if index % 2 == 0 else rng.choice(agents)

@@ -44,6 +44,8 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    Table,
+    TableClause,
     Uuid,
     and_,
     column,
@@ -119,8 +121,8 @@ PREFIX_LEXEMES_UP_TO = 16
 # 5x the body, and 1 message in 12 of the bench desk had its vector moved to the TOAST
 # table, read from there for each such row a search walked past: the "退款" message
 # window took 2.7 ms, and 1.8 ms with every vector in its row (ad hoc; bench/RESULTS.md,
-# fifth sitting). Set when the vectors are
-# built, and by migration 0014 on databases that had them already.
+# fifth sitting). Set when the vectors are built, and by migration 0014 on databases
+# that had them already.
 MESSAGES_TOAST_SETTING = "toast_tuple_target = 8160"
 _BACKFILL_BATCH = 2000
 
@@ -380,19 +382,18 @@ def postgres_vector(tokens: Sequence[str]) -> str:
     return tsvector_literal([(tokens, "A")], postgres_lexemes)
 
 
-# tickets and ticket_messages as PostgreSQL has them once indexed: their declared
-# columns (their types bind values as the tables' do) and the vector the metadata leaves
-# out.
-_TICKETS_WITH_VECTOR = table(
-    "tickets",
-    *(column(c.name, c.type) for c in t.tickets.columns),
-    column("search_vector", TSVECTOR),
-)
-_MESSAGES_WITH_VECTOR = table(
-    "ticket_messages",
-    *(column(c.name, c.type) for c in t.ticket_messages.columns),
-    column("search_vector", TSVECTOR),
-)
+def _with_vector(declared: Table) -> TableClause:
+    """A table as PostgreSQL has it once indexed: its declared columns (their types bind
+    values as the table's do) and the vector the metadata leaves out."""
+    return table(
+        declared.name,
+        *(column(c.name, c.type) for c in declared.columns),
+        column("search_vector", TSVECTOR),
+    )
+
+
+_TICKETS_WITH_VECTOR = _with_vector(t.tickets)
+_MESSAGES_WITH_VECTOR = _with_vector(t.ticket_messages)
 
 
 def _as_vector(literal: str) -> Cast[Any]:
