@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO
 
 SERVER_START_TIMEOUT = 60.0
 SERVER_STOP_TIMEOUT = 15.0
@@ -22,10 +23,40 @@ HEALTH = "/api/v1/health"
 # -- the server ----------------------------------------------------------------------
 
 
+# A free port is found by binding to port 0 and letting go; another process may take it
+# before uvicorn binds it. Then uvicorn exits at once saying so, and another port is tried.
+PORT_ATTEMPTS = 3
+
+
 @contextmanager
 def running_server(url: str, workers: int, log_path: Path) -> Iterator[tuple[int, int]]:
     """uvicorn in its own process group on a free port; yields (port, pid); always stopped."""
-    port = _free_port()
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = _free_port()
+        with open(log_path, "wb") as log:
+            process = _start(url, workers, port, log)
+            try:
+                _wait_until_healthy(process, port, log_path)
+            except PortTaken:
+                _stop(process)
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                continue
+            except BaseException:
+                _stop(process)
+                raise
+            try:
+                yield port, process.pid
+            finally:
+                _stop(process)
+            return
+
+
+class PortTaken(RuntimeError):
+    """uvicorn could not bind the port chosen for it: something else took it meanwhile."""
+
+
+def _start(url: str, workers: int, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WALLETDESK_DATABASE_URL": url}
     command = [
         sys.executable,
@@ -42,27 +73,24 @@ def running_server(url: str, workers: int, log_path: Path) -> Iterator[tuple[int
         "--log-level",
         "info",
     ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            _wait_until_healthy(process, port, log_path)
-            yield port, process.pid
-        finally:
-            _stop(process)
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited ({process.returncode}): {_tail(log_path)}")
+            tail = _tail(log_path)
+            # uvicorn logs the OS's "[Errno 98] ... address already in use" and exits 1.
+            taken = PortTaken if "address already in use" in tail.lower() else RuntimeError
+            raise taken(f"uvicorn exited ({process.returncode}): {tail}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH}", timeout=2) as answer:
                 if answer.status == 200:
