@@ -75,7 +75,7 @@ from walletdesk.support.helpcenter.tokenize import (
 )
 from walletdesk.support.tickets import tables as t
 from walletdesk.support.tickets.deps import TicketDeps
-from walletdesk.support.tickets.search_postgres import Reading, search_page
+from walletdesk.support.tickets.search_postgres import Reading, newest_subjects, search_page
 from walletdesk.support.tickets.views import staff_summary
 
 SUBJECTS_FTS = "ticket_subjects_search"
@@ -438,7 +438,7 @@ def _span(column: str, kind: str, every_word: bool) -> str:
     """The condition keeping the any-word subject window to the newest tickets."""
     if kind != "subject" or every_word:
         return ""
-    return f" AND {column} > (SELECT max(seq) FROM tickets) - :subject_span"
+    return newest_subjects(column)
 
 
 def _sqlite_part(kind: str, match: str, every_word: bool) -> str:

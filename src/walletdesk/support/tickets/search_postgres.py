@@ -243,6 +243,12 @@ def message_reading(
     return Reading.WHOLE
 
 
+def newest_subjects(column: str) -> str:
+    """The condition keeping the any-word subject window to the newest ``:subject_span``
+    tickets (search.SUBJECT_SPAN), ``column`` being the tickets' seq; on both databases."""
+    return f" AND {column} > (SELECT max(seq) FROM tickets) - :subject_span"
+
+
 def _window(
     kind: str,
     match: str,
@@ -261,8 +267,7 @@ def _window(
     ticket, seq = ("id", "NULL::bigint") if kind == "subject" else ("ticket_id", "seq")
     where, limit = f"search_vector @@ CAST({match} AS tsquery)", ":window"
     if kind == "subject" and not every_word:
-        # The any-word subject window reads the newest tickets only (SUBJECT_SPAN).
-        where += " AND seq > (SELECT max(seq) FROM tickets) - :subject_span"
+        where += newest_subjects("seq")
     elif part == "walk":
         # The function, not the operator: the index cannot serve it, so the planner walks
         # the primary key from the newest message down, as for one common word.
