@@ -1097,3 +1097,32 @@ def test_a_card_still_in_cooling_off_never_receives_a_refund(world: World) -> No
     refund = ask(world, customer, payment_id, amount=cny("40.00"), route="card")
     assert refund["card_id"] != str(fresh)
     assert world.c.ledger.check_invariants() == []
+
+
+def test_one_agent_cannot_refund_outside_the_policy_over_http_in_either_language(
+    world: World, api: TestClient
+) -> None:
+    """Outside the policy is the four-eyes agent action ``refund``, never one agent's say."""
+    customer = world.customer()
+    shop, _ = world.merchant(AUTOMATIC)
+    payment_id = world.paid(customer, shop, "100.00")
+    agent = world.staff()
+    world.clock.advance(timedelta(days=200))  # far outside the 30-day window
+    token = session(world, agent)
+    before = world.snapshot()
+
+    answers = {
+        locale: api.post(
+            f"/api/v1/payments/{payment_id}/refunds",
+            json={"reason": "not_received", "override_reason": "parcel lost, trust me"},
+            headers=bearer(token, **{"Accept-Language": locale}),
+        )
+        for locale in ("en", "zh-CN")
+    }
+
+    for answer in answers.values():
+        assert answer.status_code == 403, answer.json()
+        assert answer.json()["code"] == "refund_override_needs_approval"
+    assert "second agent" in answers["en"].json()["detail"]
+    assert "另一位客服批准" in answers["zh-CN"].json()["detail"]
+    assert world.snapshot() == before

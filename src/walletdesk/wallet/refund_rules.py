@@ -115,6 +115,14 @@ class OverrideNotAllowed(Forbidden):
     code = "refund_override_not_allowed"
 
 
+class OverrideNeedsApproval(Forbidden):
+    """A refund outside the merchant's policy asked for directly, not as the agent action
+    ``refund`` (which runs only once the customer's identity was checked on the ticket and
+    a second person approved: DOMAIN.md §5)."""
+
+    code = "refund_override_needs_approval"
+
+
 # Shaped like identity/messages.py: merge into api/i18n.MESSAGES.
 ERRORS: dict[str, dict[str, str]] = {
     "refund_exceeds_payment": {
@@ -175,6 +183,16 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "只有客服人员可以在商户退款政策之外办理退款。",
     },
     "title.refund_override_not_allowed": {"en": "Not allowed", "zh-CN": "无权操作"},
+    "refund_override_needs_approval": {
+        "en": (
+            "A refund outside the merchant's policy is an agent action: propose it on the "
+            "customer's ticket. It runs once the customer's identity has been checked there "
+            "and a second agent has approved it."
+        ),
+        "zh-CN": "超出商户退款政策的退款须作为客服操作办理：请在客户的工单上提交，"
+        "待在工单上核验客户身份并由另一位客服批准后执行。",
+    },
+    "title.refund_override_needs_approval": {"en": "Approval needed", "zh-CN": "需要审批"},
 }
 
 # Why a refund's money has not arrived (yet), for customers and agents.

@@ -123,7 +123,9 @@ def do_request_refund(
     agent (``actor`` with a staff role); anyone else gets :class:`NotFound`.
     Customers ask within the merchant's window and with evidence where its policy
     wants it; the merchant may refund up to 365 days; an agent may go beyond both
-    with ``agent_override_reason`` (audited). Approved at once when the merchant
+    with ``agent_override_reason`` (audited). Only the agent action ``refund`` passes
+    one, once approved by a second person (support/actions_runners.py); the HTTP
+    route refuses it. Approved at once when the merchant
     asks, when an agent overrides, or when the policy is automatic; the money then
     moves before this returns (a card refund may still be ``processing``).
     Any refusal raises before anything is written.

@@ -21,6 +21,7 @@ from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import User
 from walletdesk.wallet import refund_views, refunds
 from walletdesk.wallet.merchants import API_KEY_PREFIX, Merchant, authenticate_merchant
+from walletdesk.wallet.refund_rules import OverrideNeedsApproval
 
 router = APIRouter(prefix="/api/v1", tags=["refunds"])
 
@@ -56,7 +57,12 @@ class RefundCreate(BaseModel):
     route: Literal["balance", "card"] = "balance"
     card_id: uuid.UUID | None = Field(default=None, description="default: the newest card")
     override_reason: str | None = Field(
-        default=None, max_length=500, description="agents only: refund outside the policy"
+        default=None,
+        max_length=500,
+        description=(
+            "refused here (refund_override_needs_approval): a refund outside the policy is "
+            "the agent action `refund`, with an identity check and a second approver"
+        ),
     )
 
 
@@ -81,7 +87,13 @@ def _amount(body: RefundCreate) -> Money | None:
 def create_refund(
     payment_id: uuid.UUID, body: RefundCreate, c: App, ctx: Ctx, who: Who
 ) -> dict[str, Any]:
-    """Ask for a refund (customer), refund (merchant), or act for a customer (agent)."""
+    """Ask for a refund (customer), refund (merchant), or act for a customer (agent).
+
+    Within the merchant's policy only. One agent cannot refund outside it from here: that
+    is the agent action ``refund`` (POST /agent/customers/{id}/actions/refund), which the
+    service runs with the override only after the four-eyes approval."""
+    if body.override_reason is not None:
+        raise OverrideNeedsApproval("propose the refund as an agent action on the ticket")
     return refunds.do_request_refund(
         c.wallet,
         who.user,
@@ -94,7 +106,6 @@ def create_refund(
         route=body.route,
         card_id=body.card_id,
         locale=ctx.locale,
-        agent_override_reason=body.override_reason,
         ctx=ctx,
     )
 
