@@ -19,12 +19,18 @@ from walletdesk.identity import tables as t
 from walletdesk.identity.authentication import revoke_sessions
 from walletdesk.identity.contacts import mask_email, mask_phone, normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
-from walletdesk.identity.errors import CodeInvalid, KycRejected, LoginTaken, UserNotFound
+from walletdesk.identity.errors import KycRejected, LoginTaken, UserNotFound
 from walletdesk.identity.kyc_provider import Evidence
-from walletdesk.identity.model import KycTier, Principal, RequestContext, User
+from walletdesk.identity.model import (
+    KycTier,
+    Principal,
+    RequestContext,
+    User,
+    VerificationMethod,
+)
 from walletdesk.identity.passwords import require_strong
 from walletdesk.identity.roles import Permission, authorize
-from walletdesk.identity.verification import consume_verification
+from walletdesk.identity.verification import check_presence, consume_verification
 from walletdesk.notify.messages import AlertKind
 
 # Channels of identity evidence each tier needs (DOMAIN.md §2).
@@ -41,10 +47,17 @@ def do_change_password(
 ) -> None:
     """Change the password; every other session is signed out."""
     user = principal.user
-    with deps.engine.connect() as conn:
-        row = store.user_row(conn, user.id)
-    if not deps.passwords.verify(row.password_hash, current_password):
-        raise CodeInvalid("the current password is not right")
+    # The current password is checked exactly like a step-up by password: wrong guesses
+    # count towards the account's and the address's lockout, so a stolen session cannot
+    # use this form to try passwords without limit.
+    check_presence(
+        deps,
+        principal,
+        method=VerificationMethod.PASSWORD,
+        password=current_password,
+        code=None,
+        ctx=ctx,
+    )
     personal = tuple(p for p in (user.display_name, user.phone, user.email) if p)
     score = require_strong(new_password, personal=personal).score
     new_hash = deps.passwords.hash(new_password)
