@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,9 +47,7 @@ def refuse_if_locked(deps: IdentityDeps, user_id: uuid.UUID, source: str) -> Non
     now = deps.clock.now()
     with deps.engine.connect() as conn:
         row = store.user_row(conn, user_id)
-        throttle = conn.execute(
-            select(t.source_throttle).where(t.source_throttle.c.source == source)
-        ).first()
+        throttle = _throttle_row(conn, source)
     _refuse_while_locked(now, row, throttle)
 
 
@@ -82,16 +82,21 @@ def do_login(
         kind, value = normalise_login(login)
     except ValidationError:
         kind, value = "phone", ""
+    unknown_login = unknown_login_key(kind, value) if value else None
     with deps.engine.connect() as conn:
-        throttle = conn.execute(
-            select(t.source_throttle).where(t.source_throttle.c.source == source)
-        ).first()
+        throttle = _throttle_row(conn, source)
         row = store.user_row_by_login(conn, kind, value) if value else None
-    _refuse_while_locked(now, throttle, row)
+        # An unknown login locks exactly like an account would (see record_failed_attempt).
+        pseudo_account = (
+            _throttle_row(conn, unknown_login) if row is None and unknown_login else None
+        )
+    _refuse_while_locked(now, throttle, row or pseudo_account)
     # Always one argon2 verification, so an unknown login takes as long as a known one.
     password_ok = deps.passwords.verify(row.password_hash if row else None, password)
     if row is None or not password_ok:
-        record_failed_attempt(deps, row.id if row else None, source, ctx)
+        record_failed_attempt(
+            deps, row.id if row else None, source, ctx, unknown_login=unknown_login
+        )
         raise InvalidCredentials("the login or password is not right")
     if row.totp_enabled:
         if not totp_code and not recovery_code:
@@ -145,47 +150,77 @@ def _second_factor_ok(
     return deps.transaction(work)
 
 
+def unknown_login_key(kind: str, value: str) -> str:
+    """The throttle key that counts failures for a normalised login no account has.
+
+    Hashed so the table does not keep a list of the phone numbers and addresses people
+    typed; 49 characters, within the key column's 64."""
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).digest()
+    return "login:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _throttle_row(conn: Connection, key: str | None, *, lock: bool = False) -> Any | None:
+    if key is None:
+        return None
+    query = select(t.source_throttle).where(t.source_throttle.c.source == key)
+    return conn.execute(query.with_for_update() if lock else query).first()
+
+
+def _count_failure(
+    conn: Connection, key: str, limit: int, now: datetime, window: timedelta, lock_for: timedelta
+) -> datetime | None:
+    """One more failure for ``key`` (a source address or an unknown login) in its window;
+    returns when the key is locked until, if this failure reached ``limit``."""
+    row = _throttle_row(conn, key, lock=True)
+    if row is None or row.first_failure_at + window <= now:
+        failures, first = 1, now
+    else:
+        failures, first = row.failures + 1, row.first_failure_at
+    locked_until = now + lock_for if failures >= limit else None
+    values = {"failures": failures, "first_failure_at": first, "locked_until": locked_until}
+    if row is None:
+        conn.execute(insert(t.source_throttle).values(source=key, **values))
+    else:
+        conn.execute(
+            update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
+        )
+    return locked_until
+
+
 def record_failed_attempt(
-    deps: IdentityDeps, user_id: uuid.UUID | None, source: str, ctx: RequestContext
+    deps: IdentityDeps,
+    user_id: uuid.UUID | None,
+    source: str,
+    ctx: RequestContext,
+    *,
+    unknown_login: str | None = None,
 ) -> None:
     """Count a failure against the account and the source address; lock past the limit.
 
     Used by every place a secret is guessed: the login form and step-up verification
     (a customer's own, and the confirmation they give on a ticket), so no path is an
-    unthrottled oracle."""
+    unthrottled oracle.
+
+    A login that matches no account (``user_id`` None) is counted under
+    ``unknown_login`` (:func:`unknown_login_key`) with the account's limit and window,
+    so after the same failures it gets the same ``account_locked`` answer a real account
+    would: otherwise the lockout itself would tell which logins are registered."""
     settings = deps.settings
     now = deps.clock.now()
     window = timedelta(minutes=settings.failure_window_minutes)
     lock_for = timedelta(minutes=settings.lockout_minutes)
 
     def work(conn: Connection) -> datetime | None:
-        locked_until: datetime | None = None
-        throttle = conn.execute(
-            select(t.source_throttle).where(t.source_throttle.c.source == source).with_for_update()
-        ).first()
-        if throttle is None or throttle.first_failure_at + window <= now:
-            values = {"failures": 1, "first_failure_at": now, "locked_until": None}
-            if throttle is None:
-                conn.execute(insert(t.source_throttle).values(source=source, **values))
-            else:
-                conn.execute(
-                    update(t.source_throttle)
-                    .where(t.source_throttle.c.source == source)
-                    .values(**values)
-                )
-        else:
-            failures = throttle.failures + 1
-            source_lock = (
-                now + lock_for if failures >= settings.max_failed_logins_per_source else None
-            )
-            conn.execute(
-                update(t.source_throttle)
-                .where(t.source_throttle.c.source == source)
-                .values(failures=failures, locked_until=source_lock)
-            )
-            locked_until = source_lock
+        locked_until = _count_failure(
+            conn, source, settings.max_failed_logins_per_source, now, window, lock_for
+        )
         if user_id is None:
-            return locked_until
+            if unknown_login is None:
+                return locked_until
+            pseudo_lock = _count_failure(
+                conn, unknown_login, settings.max_failed_logins, now, window, lock_for
+            )
+            return pseudo_lock or locked_until
         row = store.user_row(conn, user_id, lock=True)
         if row.first_failure_at is None or row.first_failure_at + window <= now:
             failures, first = 1, now
