@@ -28,6 +28,7 @@ from walletdesk.wallet.payment_rules import (
     RISK_LARGE_AMOUNT,
     RISK_NEW_ACCOUNT_AGE,
     PaymentStatus,
+    can_move,
 )
 from walletdesk.wallet.payment_views import money_json, webhook_payload
 
@@ -114,9 +115,14 @@ def record_payment_failure(
         if payment.status == PaymentStatus.SUCCEEDED.value:
             return
         detail = _failure_facts(conn, customer, payment, refusal.code, now, available)
-        status = (
+        current = PaymentStatus(payment.status)
+        wanted = (
             PaymentStatus.EXPIRED if refusal.code == "payment_expired" else PaymentStatus.FAILED
         )
+        # A canceled or expired intent stays so: the refused attempt is recorded and
+        # explained, but "failed" would make a withdrawn order payable again.
+        moves = can_move(current, wanted)
+        status = wanted if moves else current
         conn.execute(
             update(t.payments)
             .where(t.payments.c.id == payment_id)
@@ -142,7 +148,11 @@ def record_payment_failure(
                 "merchant": merchant.name,
             },
         )
-        webhooks.enqueue(conn, merchant, "payment.failed", webhook_payload(conn, payment_id), now)
+        if moves:
+            # The merchant already heard of a final state; an attempt on it is no news.
+            webhooks.enqueue(
+                conn, merchant, "payment.failed", webhook_payload(conn, payment_id), now
+            )
 
     deps.transaction(work, deadline_seconds=deadline_seconds)
 

@@ -30,6 +30,39 @@ class PaymentStatus(StrEnum):
 PAYABLE = {PaymentStatus.REQUIRES_CONFIRMATION, PaymentStatus.FAILED}
 PAYABLE_VALUES = frozenset(status.value for status in PAYABLE)
 
+# Where an intent may go from each state. Succeeded, canceled and expired are final:
+# a refused attempt on one of them is recorded as an attempt and leaves the state as
+# it is (a canceled order turned "failed" would be payable again).
+TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.REQUIRES_CONFIRMATION: frozenset(
+        {
+            PaymentStatus.PROCESSING,
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.FAILED,
+            PaymentStatus.CANCELED,
+            PaymentStatus.EXPIRED,
+        }
+    ),
+    PaymentStatus.PROCESSING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}),
+    PaymentStatus.FAILED: frozenset(
+        {
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.FAILED,
+            PaymentStatus.CANCELED,
+            PaymentStatus.EXPIRED,
+        }
+    ),
+    PaymentStatus.SUCCEEDED: frozenset(),
+    PaymentStatus.CANCELED: frozenset(),
+    PaymentStatus.EXPIRED: frozenset(),
+}
+TERMINAL = frozenset(status for status, onward in TRANSITIONS.items() if not onward)
+
+
+def can_move(current: PaymentStatus, target: PaymentStatus) -> bool:
+    """Whether an intent in ``current`` may be put in ``target``."""
+    return target in TRANSITIONS[current]
+
 
 class OrderRefReused(Conflict):
     code = "order_ref_reused"

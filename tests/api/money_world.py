@@ -1,0 +1,56 @@
+"""What a refused money request must leave exactly as it was: ledger, limits and records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from walletdesk.bootstrap import Container
+from walletdesk.ledger import tables as ledger_tables
+from walletdesk.wallet import tables as t
+
+
+def money_snapshot(container: Container) -> dict[str, Any]:
+    """Every balance, hold, transfer, limit counter and wallet record, in a stable order."""
+    a = ledger_tables.accounts.c
+    with container.engine.connect() as conn:
+        return {
+            "accounts": conn.execute(
+                select(
+                    a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
+                ).order_by(a.id)
+            ).all(),
+            "transfers": conn.execute(
+                select(func.count()).select_from(ledger_tables.transfers)
+            ).scalar_one(),
+            "holds": conn.execute(
+                select(
+                    ledger_tables.holds.c.transfer_id,
+                    ledger_tables.holds.c.status,
+                    ledger_tables.holds.c.expires_at,
+                ).order_by(ledger_tables.holds.c.transfer_id)
+            ).all(),
+            "limit_usage": conn.execute(
+                select(t.limit_usage).order_by(*t.limit_usage.primary_key.columns)
+            ).all(),
+            "limit_overrides": conn.execute(
+                select(t.limit_overrides).order_by(t.limit_overrides.c.id)
+            ).all(),
+            "payments": conn.execute(
+                select(
+                    t.payments.c.id,
+                    t.payments.c.status,
+                    t.payments.c.ledger_transfer_id,
+                ).order_by(t.payments.c.seq)
+            ).all(),
+            "fundings": conn.execute(
+                select(
+                    t.fundings.c.id,
+                    t.fundings.c.status,
+                    t.fundings.c.failure_code,
+                    t.fundings.c.hold_transfer_id,
+                ).order_by(t.fundings.c.seq)
+            ).all(),
+            "p2p": conn.execute(select(func.count()).select_from(t.p2p_transfers)).scalar_one(),
+        }
