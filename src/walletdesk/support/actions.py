@@ -44,6 +44,7 @@ from walletdesk.support.actions_rules import (
     MAX_KEY,
     MAX_TEXT,
     RISK,
+    SERVED_ROLES,
     VERIFICATION_FRESHNESS,
     ActionAlreadyDecided,
     ActionKind,
@@ -54,6 +55,7 @@ from walletdesk.support.actions_rules import (
     IdentityVerificationStale,
     InvalidActionParams,
     NoPendingVerification,
+    OwnAccountAction,
     Risk,
     TotpConfirmationUnavailable,
     TotpVerificationUnavailable,
@@ -205,6 +207,10 @@ def do_propose_action(
         if existing is not None:
             return existing, False
         customer = identity_store.get_user(conn, customer_id)
+        if customer.role not in SERVED_ROLES:
+            # Staff accounts are not served by the desk (the customer 360 answers the
+            # same): an agent acting on their own or a colleague's account is refused.
+            raise NotFound("no such customer")
         if ticket_id is not None and ticket_row(conn, ticket_id).customer_id != customer_id:
             raise NotFound("no such ticket for this customer")
         if risk is Risk.APPROVAL_REQUIRED and not is_freshly_verified(
@@ -305,6 +311,9 @@ def _claim(
         row = _action_row(conn, action_id, lock=True)
         if row.proposed_by == approver.id:
             raise FourEyesRequired("someone other than the proposer must decide")
+        if row.customer_id == approver.id:
+            # A customer who has since joined the staff: never their own second pair of eyes.
+            raise OwnAccountAction("someone other than the customer must decide")
         if row.status != ActionStatus.PENDING.value:
             raise ActionAlreadyDecided("this action was already decided", status=row.status)
         if target is ActionStatus.APPROVED and not is_freshly_verified(

@@ -14,7 +14,11 @@ from enum import StrEnum
 
 from walletdesk.core.errors import Conflict, ValidationError
 from walletdesk.identity.errors import Forbidden
+from walletdesk.identity.roles import Role
 
+# The accounts the desk serves, and acts on: never staff (DOMAIN.md §5's four eyes are two
+# people apart from the customer).
+SERVED_ROLES = frozenset({Role.CUSTOMER, Role.MERCHANT})
 # A verification on a ticket counts for this long (DOMAIN.md §5).
 VERIFICATION_FRESHNESS = timedelta(minutes=15)
 # How long the customer has to confirm a check an agent started; after that the agent
@@ -156,6 +160,13 @@ class FourEyesRequired(Forbidden):
     code = "four_eyes_required"
 
 
+class OwnAccountAction(Forbidden):
+    """Nobody decides on an action on their own account: the second pair of eyes would be
+    the one that gains."""
+
+    code = "action_on_own_account"
+
+
 class ActionAlreadyDecided(Conflict):
     code = "action_already_decided"
 
@@ -222,6 +233,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该操作由您发起，须由另一位人员审批。",
     },
     "title.four_eyes_required": {"en": "Second approval required", "zh-CN": "需要他人审批"},
+    "action_on_own_account": {
+        "en": "This action is on your own account: someone else must decide on it.",
+        "zh-CN": "该操作涉及您本人的账户，须由其他人员处理。",
+    },
+    "title.action_on_own_account": {"en": "Your own account", "zh-CN": "本人账户"},
     "action_already_decided": {
         "en": "This action was already decided.",
         "zh-CN": "该操作已处理过。",

@@ -19,9 +19,10 @@ from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.changes import list_cards
 from walletdesk.identity.model import RequestContext, User
-from walletdesk.identity.roles import Permission, Role, authorize
+from walletdesk.identity.roles import Permission, authorize
 from walletdesk.support import actions
 from walletdesk.support import actions_tables as at
+from walletdesk.support.actions_rules import SERVED_ROLES
 from walletdesk.support.tickets import tables as ticket_tables
 from walletdesk.support.tickets.rules import DONE_STATES
 from walletdesk.wallet import tables as wallet_tables
@@ -67,7 +68,7 @@ def get_customer_360(
     now = deps.clock.now()
     with deps.engine.connect() as conn:
         customer = identity_store.get_user(conn, customer_id)
-        if customer.role not in {Role.CUSTOMER, Role.MERCHANT}:
+        if customer.role not in SERVED_ROLES:
             raise NotFound("no such customer")
         body: dict[str, Any] = {
             "profile": {

@@ -11,17 +11,19 @@ from agent_world import (
     action_count,
     open_ticket,
     propose,
+    snapshot,
     verify_by_document,
     verify_by_sms,
 )
 from api_world import Customer, enable_totp, sign_up
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from walletdesk.audit.log import list_records
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import store as identity_store
+from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.model import RequestContext
 from walletdesk.support import actions
 
@@ -124,6 +126,62 @@ def test_proposer_cannot_approve_their_own_action(
     assert again.status_code == 200
     assert again.json()["id"] == action["id"]
     assert action_count(container) == 1
+
+
+def test_staff_accounts_are_not_acted_on_not_even_ones_own(
+    me: Customer, agent: Customer, supervisor: Customer, container: Container, clock: FakeClock
+) -> None:
+    """The desk serves customers and merchants: an agent raising their own limit (after a
+    document check they recorded themselves), or acting on a colleague, is refused as the
+    customer 360 refuses to show them, and nothing is written."""
+    until = (clock.now() + timedelta(days=7)).isoformat()
+    for customer in (agent, supervisor):
+        ticket_id = open_ticket(customer)
+        verify_by_document(agent, ticket_id)
+        before = snapshot(container, customer)
+        for action, params in (
+            ("raise_limit", {"window": "day", "amount": "50000", "until": until}),
+            ("reset_2fa", {}),
+            ("add_note", {"body": "hello"}),
+        ):
+            refused = propose(agent, customer, action, ticket_id, f"k-{action}", **params)
+            assert refused.status_code == 404, refused.json()
+            assert refused.json()["code"] == "not_found"
+        assert agent.get(f"/api/v1/agent/customers/{customer.user['id']}").status_code == 404
+        assert action_count(container) == 0
+        assert snapshot(container, customer) == before
+
+
+def test_nobody_decides_on_an_action_on_their_own_account(
+    me: Customer, agent: Customer, client: TestClient, container: Container
+) -> None:
+    """A customer who joined the staff after an action was proposed for them cannot be its
+    second pair of eyes, in either language; the action stays pending."""
+    ticket_id = open_ticket(me)
+    verify_by_sms(agent, me, container, ticket_id)
+    proposed = propose(agent, me, "freeze", ticket_id, "k1")
+    assert proposed.status_code == 201, proposed.json()
+    with container.engine.begin() as conn:
+        conn.execute(
+            update(identity_tables.users)
+            .where(identity_tables.users.c.id == uuid.UUID(me.user["id"]))
+            .values(role="supervisor")
+        )
+    before = snapshot(container, me)
+
+    for lang, words in (("en", "your own account"), ("zh-CN", "本人的账户")):
+        own = me.post(
+            f"/api/v1/agent/actions/{proposed.json()['id']}/approve",
+            json={"note": "fine"},
+            headers={"Accept-Language": lang},
+        )
+        assert own.status_code == 403, own.json()
+        assert own.json()["code"] == "action_on_own_account"
+        assert words in own.json()["detail"]
+    assert snapshot(container, me) == before
+    with container.engine.connect() as conn:
+        user = identity_store.get_user(conn, uuid.UUID(me.user["id"]))
+    assert user.status.value == "active"
 
 
 def test_the_same_key_sent_twice_at_once_gives_one_action_not_an_error(
