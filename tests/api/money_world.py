@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from walletdesk.bootstrap import Container
+from walletdesk.identity import store as identity_store
+from walletdesk.identity.changes import do_submit_kyc
+from walletdesk.identity.model import KycTier, Principal, RequestContext, User
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.wallet import tables as t
 
@@ -23,6 +26,9 @@ def money_snapshot(container: Container) -> dict[str, Any]:
             ).all(),
             "transfers": conn.execute(
                 select(func.count()).select_from(ledger_tables.transfers)
+            ).scalar_one(),
+            "failed_transfers": conn.execute(
+                select(func.count()).select_from(ledger_tables.failed_transfers)
             ).scalar_one(),
             "holds": conn.execute(
                 select(
@@ -54,3 +60,21 @@ def money_snapshot(container: Container) -> dict[str, Any]:
             ).all(),
             "p2p": conn.execute(select(func.count()).select_from(t.p2p_transfers)).scalar_one(),
         }
+
+
+def verified_to_tier_two(container: Container, user: User) -> User:
+    """The user, through the identity provider's check, at tier II (may withdraw)."""
+    do_submit_kyc(
+        container.identity,
+        Principal(user, None),
+        requested=KycTier.II,
+        full_name="李雷",
+        id_type="cn_resident_id",
+        id_number="11010519491231002X",
+        selfie_provided=False,
+        ctx=RequestContext(),
+    )
+    with container.engine.connect() as conn:
+        fresh = identity_store.get_user(conn, user.id)
+    assert fresh.kyc_tier is KycTier.II
+    return fresh

@@ -5,6 +5,13 @@ confirms; a withdrawal holds a pending debit (wallet -> funding) so the money
 cannot be spent twice while the bank works, and posts or voids it. Ids derive
 from the client's idempotency key, so a retry finds the same record and asks the
 bank again with the same key: a retried timeout never moves money twice.
+
+A funding hold has no timeout: while the bank's outcome is unknown the money may
+already have moved there, so the hold stays until the bank answers. It is posted
+on an approval and voided only on a definite decline (card refunds do the same).
+A withdrawal's limit usage is given back only with a decline, for the same reason.
+Holds from before this rule carried a 24 h timeout (migration 0016 lifted it from
+the open ones); one that lapsed anyway is booked afresh when the bank approves.
 """
 
 from __future__ import annotations
@@ -35,9 +42,6 @@ from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.failures import failure
 from walletdesk.wallet.limits_policy import Scope
 from walletdesk.wallet.payment_views import money_json
-
-# A hold the bank never settles is released by the ledger after this long.
-HOLD_TIMEOUT_SECONDS = 24 * 3600
 
 
 class FundingStatus(StrEnum):
@@ -139,8 +143,8 @@ def do_fund(
                     currency=currency,
                     code=kind,
                     reference=f"funding:{record_id}",
+                    # No timeout: see the module's docstring.
                     flags=TransferFlags.PENDING,
-                    timeout_seconds=HOLD_TIMEOUT_SECONDS,
                 )
             ],
         )
@@ -186,6 +190,11 @@ def _settle(deps: WalletDeps, user: User, row: Any, token: str, locale: str) -> 
         return body
     approved = answer.outcome is BankOutcome.APPROVED
     now = deps.clock.now()
+    # Resolved before the transaction: opening an account is a transaction of its own.
+    accounts = (
+        wallet_account(deps, row.user_id, row.currency),
+        system_account(deps, row.currency, SystemRole.FUNDING),
+    )
 
     def finish(conn: Connection) -> Any:
         current = conn.execute(
@@ -193,25 +202,11 @@ def _settle(deps: WalletDeps, user: User, row: Any, token: str, locale: str) -> 
         ).one()
         if current.status != FundingStatus.PROCESSING.value:
             return current
-        flags = TransferFlags.POST_PENDING if approved else TransferFlags.VOID_PENDING
-        [result] = deps.ledger.create_transfers_in(
-            conn,
-            [
-                NewTransfer(
-                    id=uuid.uuid5(NAMESPACE, f"settle:{row.id}"),
-                    debit_account_id=None,
-                    credit_account_id=None,
-                    amount=None,
-                    currency=row.currency,
-                    code=row.kind,
-                    flags=flags,
-                    pending_id=row.hold_transfer_id,
-                )
-            ],
-        )
+        if approved:
+            _book_approval(deps, conn, current, *accounts)
+        else:
+            _void_hold(deps, conn, current)
         status = FundingStatus.SUCCEEDED if approved else FundingStatus.FAILED
-        if result is CreateTransferResult.PENDING_TRANSFER_EXPIRED:
-            status = FundingStatus.FAILED
         fresh = identity_store.get_user(conn, user.id)
         if status is FundingStatus.FAILED and row.kind == "withdrawal":
             limits.release(conn, fresh, row.currency, Scope.WITHDRAW, row.amount, row.created_at)
@@ -239,11 +234,90 @@ def _settle(deps: WalletDeps, user: User, row: Any, token: str, locale: str) -> 
         )
         return conn.execute(select(t.fundings).where(t.fundings.c.id == row.id)).one()
 
-    settled = deps.transaction(finish)
+    try:
+        settled = deps.transaction(finish)
+    except _LapsedWithdrawalUnbookable:
+        # Rolled back whole: the funding stays processing, its limit usage counted (the
+        # bank did pay out), for an operator or a later retry once the money is back.
+        return funding_public(row, locale)
     body = funding_public(settled, locale)
     if settled.status == FundingStatus.FAILED.value:
         body["failure"] = failure("bank_declined").public(locale, answer.raw_code)
     return body
+
+
+class _LapsedWithdrawalUnbookable(Exception):
+    """A lapsed withdrawal hold's money was spent since: booking the payout would take
+    the wallet below zero. Raised to roll the settling transaction back."""
+
+
+def _book_approval(
+    deps: WalletDeps, conn: Connection, row: Any, wallet: uuid.UUID, bank_account: uuid.UUID
+) -> None:
+    """Post the hold of a funding the bank approved.
+
+    A hold that lapsed under the old 24 h timeout was already released, while the bank
+    did move the money: the same movement is then posted afresh as one transfer.
+    """
+    [result] = deps.ledger.create_transfers_in(
+        conn,
+        [
+            NewTransfer(
+                id=uuid.uuid5(NAMESPACE, f"settle:{row.id}"),
+                debit_account_id=None,
+                credit_account_id=None,
+                amount=None,
+                currency=row.currency,
+                code=row.kind,
+                flags=TransferFlags.POST_PENDING,
+                pending_id=row.hold_transfer_id,
+            )
+        ],
+    )
+    if result.succeeded:
+        return
+    if result is not CreateTransferResult.PENDING_TRANSFER_EXPIRED:
+        raise RuntimeError(f"ledger refused to post a funding hold: {result}")
+    topup = row.kind == "topup"
+    [result] = deps.ledger.create_transfers_in(
+        conn,
+        [
+            NewTransfer(
+                id=uuid.uuid5(NAMESPACE, f"settle-lapsed:{row.id}"),
+                debit_account_id=bank_account if topup else wallet,
+                credit_account_id=wallet if topup else bank_account,
+                amount=row.amount,
+                currency=row.currency,
+                code=row.kind,
+                reference=f"funding:{row.id}",
+            )
+        ],
+    )
+    if result is CreateTransferResult.EXCEEDS_CREDITS:
+        raise _LapsedWithdrawalUnbookable(row.id)
+    if not result.succeeded:
+        raise RuntimeError(f"ledger refused to book a lapsed funding: {result}")
+
+
+def _void_hold(deps: WalletDeps, conn: Connection, row: Any) -> None:
+    """Give the held money back after a definite decline (a lapsed hold already was)."""
+    [result] = deps.ledger.create_transfers_in(
+        conn,
+        [
+            NewTransfer(
+                id=uuid.uuid5(NAMESPACE, f"settle:{row.id}"),
+                debit_account_id=None,
+                credit_account_id=None,
+                amount=None,
+                currency=row.currency,
+                code=row.kind,
+                flags=TransferFlags.VOID_PENDING,
+                pending_id=row.hold_transfer_id,
+            )
+        ],
+    )
+    if not result.succeeded and result is not CreateTransferResult.PENDING_TRANSFER_EXPIRED:
+        raise RuntimeError(f"ledger refused to void a funding hold: {result}")
 
 
 def funding_public(row: Any, locale: str) -> dict[str, Any]:
