@@ -347,7 +347,9 @@ def test_nobody_approves_an_action_they_proposed(
         "Another person must approve this action; you proposed it."
     )
     assert (
-        actions.get_action(container.wallet, _staff(container), uuid.UUID(str(action_id)))["status"]
+        actions.get_action(
+            container.wallet, _staff(container), uuid.UUID(str(action_id)), RequestContext()
+        )["status"]
         == "pending"
     )
     # Rejected by someone else, it leaves the inbox and the customer stays active.

@@ -34,6 +34,8 @@ from sqlalchemy.exc import IntegrityError
 
 from walletdesk.core.errors import NotFound, ValidationError, WalletdeskError
 from walletdesk.identity import store as identity_store
+from walletdesk.identity.contacts import mask_email, mask_phone
+from walletdesk.identity.errors import UserNotFound
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.support import actions_tables as at
@@ -119,6 +121,19 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _masked(values: Any) -> Any:
+    """An action's values as staff see them: a phone number or email address (a contact
+    change's old and new) masked as in the customer 360. Staff never read contact details
+    back to a caller; the row keeps them whole for the runner."""
+    if not isinstance(values, dict):
+        return values
+    masks = {"phone": mask_phone, "email": mask_email}
+    return {
+        key: masks[key](value) if key in masks and isinstance(value, str) and value else value
+        for key, value in values.items()
+    }
+
+
 def action_public(row: Any) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -126,16 +141,16 @@ def action_public(row: Any) -> dict[str, Any]:
         "ticket_id": str(row.ticket_id) if row.ticket_id else None,
         "action": row.action,
         "risk": row.risk,
-        "params": row.params,
+        "params": _masked(row.params),
         "reason": row.reason,
         "idempotency_key": row.idempotency_key,
         "status": row.status,
         "proposed_by": str(row.proposed_by),
         "decided_by": str(row.decided_by) if row.decided_by else None,
         "decision_note": row.decision_note,
-        "before": row.before,
-        "after": row.after,
-        "result": row.result,
+        "before": _masked(row.before),
+        "after": _masked(row.after),
+        "result": _masked(row.result),
         "error_code": row.error_code,
         "created_at": row.created_at.isoformat(),
         "decided_at": _iso(row.decided_at),
@@ -269,19 +284,27 @@ def do_propose_action(
         return existing, False
     if status is ActionStatus.APPROVED:  # a low-risk action: the agent does it now
         return _execute(deps, agent, action_id, ctx), True
-    return get_action(deps, agent, action_id), True
+    return _read_action(deps, action_id), True
 
 
 # -- deciding ----------------------------------------------------------------------------------
 
 
-def get_action(deps: WalletDeps, staff: User, action_id: uuid.UUID) -> dict[str, Any]:
+def get_action(
+    deps: WalletDeps, staff: User, action_id: uuid.UUID, ctx: RequestContext
+) -> dict[str, Any]:
+    """One action, as staff see it; the look is audited (a read of the customer's data)."""
     authorize(staff.role, Permission.READ_CUSTOMERS)
     with deps.engine.connect() as conn:
-        return action_public(_action_row(conn, action_id))
+        row = _action_row(conn, action_id)
+    _audit_look(deps, staff, row.customer_id, ctx, {"action_id": str(action_id)})
+    return action_public(row)
 
 
-def list_actions(deps: WalletDeps, staff: User, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+def list_actions(
+    deps: WalletDeps, staff: User, customer_id: uuid.UUID, ctx: RequestContext
+) -> list[dict[str, Any]]:
+    """A customer's newest actions, as staff see them; the look is audited."""
     authorize(staff.role, Permission.READ_CUSTOMERS)
     a = at.agent_actions
     with deps.engine.connect() as conn:
@@ -291,7 +314,38 @@ def list_actions(deps: WalletDeps, staff: User, customer_id: uuid.UUID) -> list[
             .order_by(a.c.created_at.desc())
             .limit(LIST_LIMIT)
         ).all()
+    _audit_look(deps, staff, customer_id, ctx, {"actions": len(rows)})
     return [action_public(r) for r in rows]
+
+
+def _read_action(deps: WalletDeps, action_id: uuid.UUID) -> dict[str, Any]:
+    """An action just proposed or decided, for the answer to that (audited as such)."""
+    with deps.engine.connect() as conn:
+        return action_public(_action_row(conn, action_id))
+
+
+def _audit_look(
+    deps: WalletDeps,
+    staff: User,
+    customer_id: uuid.UUID,
+    ctx: RequestContext,
+    seen: dict[str, Any],
+) -> None:
+    def work(conn: Connection) -> None:
+        try:
+            customer = identity_store.get_user(conn, customer_id)
+        except UserNotFound:  # an empty list for an unknown id: nothing of anyone's seen
+            return
+        deps.identity.audit(
+            conn,
+            "agent.customer.actions.viewed",
+            actor=staff,
+            subject=customer,
+            ctx=ctx,
+            after=seen,
+        )
+
+    deps.transaction(work)
 
 
 def _claim(
@@ -360,7 +414,7 @@ def do_reject_action(
     deps: WalletDeps, approver: User, action_id: uuid.UUID, *, note: str | None, ctx: RequestContext
 ) -> dict[str, Any]:
     _claim(deps, approver, action_id, ActionStatus.REJECTED, clean_text(note, "note"), ctx)
-    return get_action(deps, approver, action_id)
+    return _read_action(deps, action_id)
 
 
 # -- executing -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from walletdesk.core.errors import NotFound
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.changes import list_cards
+from walletdesk.identity.contacts import mask_email, mask_phone
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.support import actions
@@ -34,23 +35,6 @@ from walletdesk.wallet.payment_views import payment_public, seen_at
 from walletdesk.wallet.refund_views import refund_public
 
 RECENT = 20
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """``+8613800138000`` -> ``+86138****8000``."""
-    if not phone:
-        return None
-    if len(phone) <= 8:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return phone[: len(phone) - 8] + "****" + phone[-4:]
-
-
-def mask_email(email: str | None) -> str | None:
-    """``lilei@example.com`` -> ``l***@example.com``."""
-    if not email:
-        return None
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def get_customer_360(
@@ -74,8 +58,8 @@ def get_customer_360(
             "profile": {
                 "id": str(customer.id),
                 "display_name": customer.display_name,
-                "phone": mask_phone(customer.phone),
-                "email": mask_email(customer.email),
+                "phone": mask_phone(customer.phone) if customer.phone else None,
+                "email": mask_email(customer.email) if customer.email else None,
                 "locale": customer.locale,
                 "country": customer.country,
                 "created_at": customer.created_at.isoformat(),

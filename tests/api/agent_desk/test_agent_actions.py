@@ -97,7 +97,11 @@ def test_an_action_is_approved_only_while_its_verification_is_fresh(
     approved = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve", json={"note": "ok"})
     assert approved.status_code == 200, approved.json()
     assert approved.json()["status"] == "executed", approved.json()
-    assert me.get("/api/v1/me").json()["status"] == "frozen"
+    # An agent's freeze (a suspected takeover) ends every session of the customer's.
+    assert me.get("/api/v1/me").status_code == 401
+    with container.engine.connect() as conn:
+        frozen = identity_store.get_user(conn, uuid.UUID(me.user["id"]))
+    assert frozen.status.value == "frozen"
 
 
 def test_proposer_cannot_approve_their_own_action(
@@ -307,16 +311,55 @@ def test_a_lost_phone_is_replaced_by_an_agent_with_approval_and_both_numbers_hea
     old = me.get("/api/v1/me").json()["phone"]
     proposed = propose(agent, me, "change_phone", ticket_id, "k1", phone="139 0013 9000")
     assert proposed.status_code == 201, proposed.json()
-    assert proposed.json()["params"]["phone"] == "+8613900139000"
+    # Normalised, and shown to staff masked as in the customer 360.
+    assert proposed.json()["params"]["phone"] == "+86139****9000"
     assert me.get("/api/v1/me").json()["phone"] == old  # nothing before approval
     approved = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
     assert approved.json()["status"] == "executed", approved.json()
-    assert approved.json()["before"] == {"phone": old}
+    assert approved.json()["before"] == {"phone": old[:-8] + "****" + old[-4:]}
+    assert approved.json()["after"] == {"phone": "+86139****9000"}
     assert me.get("/api/v1/me").json()["phone"] == "+8613900139000"
     container.dispatcher.run_once()
     # The old number hears about it too: that is how an owner would spot a takeover.
     assert container.sms.messages_to(old)
     assert container.sms.messages_to("+8613900139000")
+
+
+def test_staff_see_an_actions_contact_details_masked_and_every_look_is_audited(
+    me: Customer, agent: Customer, supervisor: Customer, container: Container
+) -> None:
+    ticket_id = open_ticket(me)
+    verify_by_document(agent, ticket_id)
+    old = me.get("/api/v1/me").json()["phone"]
+    action_id = propose(agent, me, "change_email", ticket_id, "k1", email="Li.Lei@Example.com")
+    assert action_id.status_code == 201, action_id.json()
+    first = action_id.json()["id"]
+    supervisor.post(f"/api/v1/agent/actions/{first}/approve").raise_for_status()
+    verify_by_document(agent, ticket_id)
+    second = propose(agent, me, "change_phone", ticket_id, "k2", phone="+8613900139000").json()
+    supervisor.post(f"/api/v1/agent/actions/{second['id']}/approve").raise_for_status()
+
+    def looks() -> int:
+        with container.engine.connect() as conn:
+            records = list_records(conn, subject_type="user", subject_id=me.user["id"], limit=100)
+        return sum(1 for r in records.items if r.action == "agent.customer.actions.viewed")
+
+    assert looks() == 0
+    answers = [
+        agent.get(f"/api/v1/agent/customers/{me.user['id']}/actions"),
+        agent.get(f"/api/v1/agent/actions/{first}"),
+        agent.get(f"/api/v1/agent/customers/{me.user['id']}"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.json()
+        for whole in (old, "+8613900139000", "li.lei@example.com"):
+            assert whole not in answer.text
+    listed = {item["action"]: item for item in answers[0].json()["items"]}
+    assert listed["change_email"]["after"] == {"email": "l***@example.com"}
+    assert listed["change_phone"]["params"] == {"phone": "+86139****9000"}
+    # The list and the single action are reads of the customer's data: audited (the 360
+    # has its own record, agent.customer.viewed).
+    assert looks() == 2
 
 
 @pytest.mark.parametrize(

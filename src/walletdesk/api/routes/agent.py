@@ -77,8 +77,8 @@ def start_verification(
 
 
 @router.get("/customers/{customer_id}/actions")
-def list_actions(customer_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
-    return {"items": actions.list_actions(c.wallet, me.user, customer_id)}
+def list_actions(customer_id: uuid.UUID, c: App, me: Me, ctx: Ctx) -> dict[str, Any]:
+    return {"items": actions.list_actions(c.wallet, me.user, customer_id, ctx)}
 
 
 @router.post("/customers/{customer_id}/actions/{action}", status_code=status.HTTP_201_CREATED)
@@ -109,8 +109,8 @@ def propose_action(
 
 
 @router.get("/actions/{action_id}")
-def get_action(action_id: uuid.UUID, c: App, me: Me) -> dict[str, Any]:
-    return actions.get_action(c.wallet, me.user, action_id)
+def get_action(action_id: uuid.UUID, c: App, me: Me, ctx: Ctx) -> dict[str, Any]:
+    return actions.get_action(c.wallet, me.user, action_id, ctx)
 
 
 @router.post("/actions/{action_id}/approve")
