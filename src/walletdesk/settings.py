@@ -7,6 +7,16 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The signing keys' defaults, published here: they serve `make run` on one machine only.
+# Served to anyone but this machine, they would let anyone forge inbound channel messages
+# (and file tickets on any customer's account) or mint rating links: `walletdesk serve`
+# refuses to bind such an address while one of them is set (unsafe_signing_keys).
+DEV_CHANNELS_SECRET = "dev-channels-secret-change-me"  # noqa: S105
+DEV_CSAT_SECRET = "dev-csat-secret-change-me"  # noqa: S105
+# Shorter keys are guessable offline from one signed request or link.
+MIN_SIGNING_KEY_LENGTH = 16
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
 
 class Settings(BaseSettings):
     """Everything configurable. Defaults are what ``make run`` needs on a fresh machine."""
@@ -56,11 +66,11 @@ class Settings(BaseSettings):
     # -- customer-service channels ----------------------------------------------
     # Shared with the email/phone/social gateways that sign inbound requests. The default
     # only serves the local demo; production must set WALLETDESK_CHANNELS_SECRET.
-    channels_secret: SecretStr = SecretStr("dev-channels-secret-change-me")
+    channels_secret: SecretStr = SecretStr(DEV_CHANNELS_SECRET)
     # Signs the CSAT links sent when a ticket is solved (HMAC-SHA256). Its own key: the
     # channels secret is shared with outside gateways, which must not mint rating links.
     # Production must set WALLETDESK_CSAT_SECRET; changing it voids links already sent.
-    csat_secret: SecretStr = SecretStr("dev-csat-secret-change-me")
+    csat_secret: SecretStr = SecretStr(DEV_CSAT_SECRET)
     # Where people reach the site, for links in emails (CSAT, payment links).
     public_url: str = "http://127.0.0.1:8000"
     # Threads serving the (synchronous) routes per process; near the connection pool size.
@@ -100,6 +110,25 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(default=8, ge=1)
     # Seconds between outbox passes when the previous pass found no full batch.
     notify_interval_seconds: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _signing_keys_are_long_enough(self) -> Self:
+        for name in ("channels_secret", "csat_secret"):
+            if len(getattr(self, name).get_secret_value()) < MIN_SIGNING_KEY_LENGTH:
+                raise ValueError(f"{name} needs at least {MIN_SIGNING_KEY_LENGTH} characters")
+        return self
+
+    def unsafe_signing_keys(self, host: str) -> list[str]:
+        """The signing keys still at their published defaults, when serving ``host``
+        beyond this machine (their environment variables name them); none on loopback."""
+        if host in LOOPBACK_HOSTS:
+            return []
+        defaults = {"channels_secret": DEV_CHANNELS_SECRET, "csat_secret": DEV_CSAT_SECRET}
+        return [
+            f"WALLETDESK_{name.upper()}"
+            for name, default in defaults.items()
+            if getattr(self, name).get_secret_value() == default
+        ]
 
     @model_validator(mode="after")
     def _smtp_needs_a_server_and_a_sender(self) -> Self:

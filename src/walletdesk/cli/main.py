@@ -39,6 +39,15 @@ def serve(
     from walletdesk.housekeeping import Housekeeper
 
     settings = Settings()
+    bound = host or settings.host
+    unsafe = settings.unsafe_signing_keys(bound)
+    if unsafe:
+        typer.echo(
+            f"refusing to serve {bound}: {', '.join(unsafe)} still hold the published "
+            "development defaults; set them to long random values (docs/operations.md)",
+            err=True,
+        )
+        raise typer.Exit(2)
     container = build(settings, migrate_db=migrate)
     housekeeper = Housekeeper(container)
     try:
@@ -50,7 +59,7 @@ def serve(
             housekeeper.start()
         uvicorn.run(
             create_app(container),
-            host=host or settings.host,
+            host=bound,
             port=port or settings.port,
             log_level="info",
         )

@@ -15,12 +15,14 @@ from datetime import datetime
 from pydantic import SecretStr
 
 from walletdesk.core.errors import WalletdeskError
+from walletdesk.settings import DEV_CHANNELS_SECRET
 from walletdesk.wallet.webhooks import SIGNATURE_TOLERANCE
 
 HEADER = "Walletdesk-Signature"
 ENV_VAR = "WALLETDESK_CHANNELS_SECRET"
-# Only for a fresh dev machine; production sets WALLETDESK_CHANNELS_SECRET.
-DEV_SECRET = "dev-channels-secret-change-me"  # noqa: S105
+# Only for a fresh dev machine; production sets WALLETDESK_CHANNELS_SECRET (and
+# `walletdesk serve` refuses to serve beyond loopback with this one).
+DEV_SECRET = DEV_CHANNELS_SECRET
 
 
 class BadSignature(WalletdeskError):
