@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from wallet_world import Shop, add_card, available, ledger_is_balanced, open_shop, top_up
 
+from walletdesk.api.idempotency import fingerprint
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.wallet import tables as wallet_tables
@@ -135,13 +136,13 @@ def test_a_key_left_in_progress_by_a_dead_process_is_taken_over_by_a_later_retry
     card = add_card(me)
     body = json.dumps({"amount": "20.00", "currency": "CNY", "card_id": card}).encode()
     principal = hashlib.sha256(f"Bearer {me.token}".encode()).hexdigest()
-    fingerprint = hashlib.sha256(b"POST /api/v1/topups\n" + body).hexdigest()
+    request_hash = fingerprint(f"Bearer {me.token}".encode(), "POST", "/api/v1/topups", body)
     with container.engine.begin() as conn:
         conn.execute(
             insert(wallet_tables.idempotency_keys).values(
                 principal=principal,
                 key="crash-1",
-                request_hash=fingerprint,
+                request_hash=request_hash,
                 state="in_progress",
                 created_at=clock.now(),
             )

@@ -58,6 +58,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该操作与账户当前状态冲突，请刷新后重试。",
     },
     "title.conflict": {"en": "Conflict", "zh-CN": "冲突"},
+    # -- Idempotency-Key on a route whose answer holds a secret (api/idempotency.py) ----
+    "idempotency_key_not_allowed": {
+        "en": "The request with this Idempotency-Key already succeeded. Its answer held a "
+        "secret that is shown only once, so it was not kept and cannot be sent again. "
+        "Check the result before repeating the request with a new key.",
+        "zh-CN": "使用该 Idempotency-Key 的请求已经成功。其响应包含仅显示一次的密钥，"
+        "系统不会保存，也无法再次返回。请先核对结果，再决定是否用新的键重新发起请求。",
+    },
+    "title.idempotency_key_not_allowed": {"en": "Not repeatable", "zh-CN": "无法重复返回"},
     # -- the web pages' own refusals ----------------------------------------------------
     "csrf_rejected": {
         "en": "This form expired or did not come from our site. Reload the page and try again.",

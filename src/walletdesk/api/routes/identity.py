@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field
 
+from walletdesk.api import idempotency
 from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.identity import accounts, authentication, changes, checkup, verification
 from walletdesk.identity.model import KycTier, UserStatus, VerificationMethod
@@ -116,6 +117,7 @@ def create_staff(body: StaffCreate, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED)
+@idempotency.never_kept
 def create_session(body: SessionCreate, c: App, ctx: Ctx) -> SessionPublic:
     """Log in. With 2FA on, a TOTP or recovery code is needed too."""
     session = authentication.do_login(
@@ -161,6 +163,7 @@ def send_sms_code(c: App, ctx: Ctx, me: Me) -> dict[str, str]:
 
 
 @router.post("/me/verifications", status_code=status.HTTP_201_CREATED)
+@idempotency.never_kept
 def create_verification(body: VerificationCreate, c: App, ctx: Ctx, me: Me) -> dict[str, str]:
     """Step-up: a single-use, short-lived token for one sensitive action."""
     result = verification.do_verify(
@@ -170,6 +173,7 @@ def create_verification(body: VerificationCreate, c: App, ctx: Ctx, me: Me) -> d
 
 
 @router.post("/me/2fa/totp", status_code=status.HTTP_201_CREATED)
+@idempotency.never_kept
 def start_totp(c: App, me: Me) -> dict[str, str]:
     enrolment = verification.do_start_totp(c.identity, me)
     return {
@@ -186,6 +190,7 @@ def totp_qr(c: App, me: Me) -> Response:
 
 
 @router.post("/me/2fa/totp/confirm")
+@idempotency.never_kept
 def confirm_totp(body: TotpConfirm, c: App, ctx: Ctx, me: Me) -> dict[str, list[str]]:
     """Turn 2FA on; the ten recovery codes are shown this once."""
     return {"recovery_codes": verification.do_confirm_totp(c.identity, me, body.code, ctx)}
@@ -198,6 +203,7 @@ def disable_totp(c: App, ctx: Ctx, me: Me, token: VerificationHeader = None) -> 
 
 
 @router.post("/me/2fa/recovery-codes")
+@idempotency.never_kept
 def regenerate_recovery_codes(
     c: App, ctx: Ctx, me: Me, token: VerificationHeader = None
 ) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from walletdesk.api import idempotency
 from walletdesk.api.deps import App, Ctx, Me, bearer_token
 from walletdesk.api.routes.wallet import minor_units
 from walletdesk.core.errors import NotFound
@@ -48,6 +49,7 @@ class MerchantCreate(BaseModel):
 
 
 @router.post("/admin/merchants", status_code=status.HTTP_201_CREATED)
+@idempotency.answer_withheld
 def create_merchant(body: MerchantCreate, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
     """Onboard a merchant. The API key in the answer is shown this once."""
     merchant, api_key = do_create_merchant(
