@@ -11,7 +11,7 @@ from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.identity import store as identity_store
 from walletdesk.identity.contacts import normalise_login
 from walletdesk.identity.model import User, UserStatus
-from walletdesk.ledger.model import CreateTransferResult, NewTransfer
+from walletdesk.ledger.model import CreateTransferResult, NewTransfer, Transfer
 from walletdesk.notify.messages import AlertKind
 from walletdesk.wallet import limits
 from walletdesk.wallet import tables as t
@@ -43,6 +43,15 @@ def _recipient(conn: Connection, to: str) -> User:
     return User.from_row(row)
 
 
+_ALREADY_MADE = frozenset(
+    {CreateTransferResult.EXISTS, CreateTransferResult.EXISTS_WITH_DIFFERENT_FIELDS}
+)
+
+
+class _AlreadyMade(Exception):
+    """The transfer's id is taken: raised to roll the second request's transaction back."""
+
+
 def do_transfer(
     deps: WalletDeps,
     sender: User,
@@ -69,18 +78,16 @@ def do_transfer(
     existing = deps.ledger.lookup_transfers([transfer_id])
     source = wallet_account(deps, sender.id, currency)
     target = wallet_account(deps, receiver.id, currency)
-    if existing:
-        if (existing[0].amount, existing[0].credit_account_id) != (amount, target):
+
+    def replay(stored: Transfer) -> dict[str, Any]:
+        """The answer already given for this key, or the refusal of a different request."""
+        if (stored.amount, stored.credit_account_id) != (amount, target):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-        return _public(
-            transfer_id,
-            sender,
-            receiver,
-            amount,
-            currency,
-            note,
-            existing[0].created_at.isoformat(),
-        )
+        created_at = stored.created_at.isoformat()
+        return _public(transfer_id, sender, receiver, amount, currency, note, created_at)
+
+    if existing:
+        return replay(existing[0])
     now = deps.clock.now()
 
     def work(conn: Connection) -> None:
@@ -106,8 +113,10 @@ def do_transfer(
         )
         if result is CreateTransferResult.EXCEEDS_CREDITS:
             raise FundingRefused("insufficient_funds", locale)
-        if result is CreateTransferResult.EXISTS:
-            return
+        if result in _ALREADY_MADE:
+            # An overlapping request with the same key got there first. Roll back, or
+            # this request's limit usage would be committed for money it never moved.
+            raise _AlreadyMade
         if result is not CreateTransferResult.OK:
             raise RuntimeError(f"ledger refused a P2P transfer: {result}")
         conn.execute(
@@ -138,7 +147,11 @@ def do_transfer(
             {"direction": "in", **money_json(amount, currency), "counterparty": fresh.display_name},
         )
 
-    deps.transaction(work)
+    try:
+        deps.transaction(work)
+    except _AlreadyMade:
+        [stored] = deps.ledger.lookup_transfers([transfer_id])
+        return replay(stored)
     return _public(transfer_id, sender, receiver, amount, currency, note, now.isoformat())
 
 
