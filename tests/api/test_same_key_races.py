@@ -137,3 +137,20 @@ def test_an_overlapping_request_with_the_key_and_another_amount_is_refused_and_c
     # Exactly the winner's transfer, counted once; nothing of the refused one.
     assert (world.wallet(sender), world.wallet(receiver)) == (50_000 - moved, 1 + moved)
     assert usage(world, sender, Scope.SPEND) == {"day": moved, "lifetime": moved}
+
+
+def test_an_overlapping_duplicate_that_the_first_one_left_no_limit_for_answers_like_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tier I: ¥1,000 of spending since opening. Two 600.00 would not both fit, and
+    # the second request, checked after the first committed, must not be refused for it.
+    sender = world.customer("1000.00")
+    receiver = world.customer("0.01")
+
+    first, second = overlapping(monkeypatch, p2p, [_send(world, sender, receiver, 60_000)] * 2)
+
+    assert isinstance(first, dict), first
+    assert isinstance(second, dict), second
+    assert first["id"] == second["id"]
+    assert (world.wallet(sender), world.wallet(receiver)) == (40_000, 60_001)
+    assert usage(world, sender, Scope.SPEND) == {"day": 60_000, "lifetime": 60_000}

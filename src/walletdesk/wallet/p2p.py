@@ -152,6 +152,13 @@ def do_transfer(
     except _AlreadyMade:
         [stored] = deps.ledger.lookup_transfers([transfer_id])
         return replay(stored)
+    except FundingRefused:
+        # An overlapping twin that committed first may have used up the limit or the
+        # balance this request was checked against: its transfer is the answer then.
+        made = deps.ledger.lookup_transfers([transfer_id])
+        if made:
+            return replay(made[0])
+        raise
     return _public(transfer_id, sender, receiver, amount, currency, note, now.isoformat())
 
 
