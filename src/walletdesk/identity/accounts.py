@@ -10,9 +10,10 @@ from sqlalchemy import Connection, insert
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
+from walletdesk.identity.authentication import revoke_sessions
 from walletdesk.identity.contacts import normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
-from walletdesk.identity.errors import LoginRequired, LoginTaken
+from walletdesk.identity.errors import AccountFrozen, LoginRequired, LoginTaken
 from walletdesk.identity.model import KycTier, RequestContext, User, UserStatus
 from walletdesk.identity.passwords import require_strong
 from walletdesk.identity.roles import Permission, Role, authorize
@@ -119,6 +120,19 @@ def get_me(deps: IdentityDeps, user_id: uuid.UUID) -> User:
         return store.get_user(conn, user_id)
 
 
+def refuse_if_frozen(status: UserStatus | str) -> None:
+    """Raise AccountFrozen for a frozen account.
+
+    Called by every self-service change of password, phone, email, bank cards and 2FA:
+    a freeze is what an owner does when someone else may hold a session, and that
+    someone must not then lock the owner out by changing the account's secrets or
+    contacts. Agents' changes (identity verified on a ticket, a second approver) are
+    how a frozen account is repaired, so they do not call this.
+    """
+    if UserStatus(status) is UserStatus.FROZEN:
+        raise AccountFrozen("this account is frozen; contact customer service")
+
+
 def do_set_status(
     deps: IdentityDeps,
     *,
@@ -127,10 +141,20 @@ def do_set_status(
     status: UserStatus,
     reason: str,
     ctx: RequestContext,
+    keep_session: uuid.UUID | None = None,
 ) -> User:
-    """Freeze or unfreeze. A user may freeze themselves; only staff may unfreeze."""
-    if actor.id != user_id or status is not UserStatus.FROZEN:
+    """Freeze or unfreeze. A user may freeze themselves; only staff may unfreeze.
+
+    Freezing signs out the account's sessions, since the usual reason is a lost phone or
+    a suspected takeover. A customer freezing their own account keeps ``keep_session``
+    (the one they froze it from) so they can still see the frozen state and reach
+    support; a freeze by staff signs out every session, ``keep_session`` ignored.
+    Unfreezing signs nobody out.
+    """
+    self_service = actor.id == user_id
+    if not self_service or status is not UserStatus.FROZEN:
         authorize(actor.role, Permission.ACT_ON_CUSTOMERS)
+    keep = keep_session if self_service else None
 
     def work(conn: Connection) -> User:
         before = store.get_user(conn, user_id, lock=True)
@@ -139,8 +163,14 @@ def do_set_status(
         store.update_user(conn, user_id, status=status.value)
         after = store.get_user(conn, user_id)
         now = deps.clock.now()
+        changed: dict[str, object] = {"status": status.value}
+        if status is UserStatus.FROZEN:
+            changed["sessions_ended"] = revoke_sessions(
+                conn, user_id, now, "account_frozen", keep=keep
+            )
+        detail = {"reason": reason, **changed}
         store.add_security_event(
-            conn, user_id, f"account_{status.value}", {"reason": reason}, ctx.source_ip, now
+            conn, user_id, f"account_{status.value}", detail, ctx.source_ip, now
         )
         kind = (
             AlertKind.ACCOUNT_FROZEN if status is UserStatus.FROZEN else AlertKind.ACCOUNT_UNFROZEN
@@ -153,7 +183,7 @@ def do_set_status(
             subject=after,
             ctx=ctx,
             before={"status": before.status.value},
-            after={"status": status.value},
+            after=changed,
             reason=reason,
         )
         return after

@@ -4,6 +4,10 @@ Each change of contact or card needs a step-up token, alerts the old *and* the
 new contact (so a takeover is noticed by the real owner), is audited with
 before/after values, and starts a cooling-off period during which withdrawals to
 a newly added card are held.
+
+While the account is frozen none of these self-service changes is accepted
+(:func:`walletdesk.identity.accounts.refuse_if_frozen`); an agent's verified and
+approved change is how a frozen account gets repaired.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
+from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.authentication import revoke_sessions
 from walletdesk.identity.contacts import mask_email, mask_phone, normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
@@ -47,6 +52,8 @@ def do_change_password(
 ) -> None:
     """Change the password; every other session is signed out."""
     user = principal.user
+    # Refused before the password is even checked: a frozen account answers no guesses.
+    refuse_if_frozen(user.status)
     # The current password is checked exactly like a step-up by password: wrong guesses
     # count towards the account's and the address's lockout, so a stolen session cannot
     # use this form to try passwords without limit.
@@ -64,6 +71,8 @@ def do_change_password(
     now = deps.clock.now()
 
     def work(conn: Connection) -> None:
+        # Again under the row lock: a freeze may have landed while the hash was computed.
+        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         store.update_user(
             conn, user.id, password_hash=new_hash, password_strength=score, password_changed_at=now
         )
@@ -150,6 +159,7 @@ def _change_contact(
     def work(conn: Connection) -> User:
         before = store.get_user(conn, user.id, lock=True)
         if actor is None:
+            refuse_if_frozen(before.status)
             consume_verification(conn, deps, user.id, verification_token, f"{field}.change")
         old = before.phone if field == "phone" else before.email
         if old == value:
@@ -229,11 +239,14 @@ def do_add_card(
 ) -> dict[str, Any]:
     """Tokenise through the vault; store only token, last four, brand and bank."""
     user = principal.user
+    # Checked before the card number goes to the vault, and again under the row lock.
+    refuse_if_frozen(user.status)
     token = deps.vault.tokenize(number, expiry_month, expiry_year)
     now = deps.clock.now()
     cooling = now + timedelta(hours=deps.settings.cooling_off_hours)
 
     def work(conn: Connection) -> dict[str, Any]:
+        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         consume_verification(conn, deps, user.id, verification_token, "card.add")
         card_id = uuid.uuid4()
         conn.execute(
@@ -322,6 +335,8 @@ def _remove_card(
     now = deps.clock.now()
 
     def work(conn: Connection) -> dict[str, Any]:
+        if actor is None:
+            refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         row = find_card(conn, user.id, card_id)
         if row is None:
             raise UserNotFound("no such card")

@@ -36,8 +36,10 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "title.verification_required": {"en": "Verification needed", "zh-CN": "需要验证身份"},
     "account_frozen": {
-        "en": "This account is frozen: you can look, but money cannot move. Contact customer service.",
-        "zh-CN": "该账户已冻结：可以查看，但无法转出资金。请联系客服。",
+        "en": "This account is frozen: you can look, but money cannot move and the password, "
+        "phone, email, cards and two-factor settings cannot change. Contact customer service.",
+        "zh-CN": "该账户已冻结：可以查看，但无法转出资金，也无法修改密码、手机号、邮箱、银行卡或"
+        "双重验证设置。请联系客服。",
     },
     "title.account_frozen": {"en": "Account frozen", "zh-CN": "账户已冻结"},
     "password_too_weak": {

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, sel
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
+from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.authentication import record_failed_attempt, refuse_if_locked
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
@@ -309,7 +310,12 @@ def do_start_totp(deps: IdentityDeps, principal: Principal) -> TotpEnrolment:
     if user.totp_enabled:
         raise TotpAlreadyEnabled("two-factor authentication is already on")
     secret = new_secret()
-    deps.transaction(lambda conn: store.update_user(conn, user.id, totp_secret=secret))
+
+    def work(conn: Connection) -> None:
+        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
+        store.update_user(conn, user.id, totp_secret=secret)
+
+    deps.transaction(work)
     label = user.email or user.phone or str(user.id)
     return TotpEnrolment(secret, provisioning_uri(secret, label, deps.settings.totp_issuer))
 
@@ -337,6 +343,7 @@ def do_confirm_totp(
 
     def work(conn: Connection) -> None:
         row = store.user_row(conn, user.id, lock=True)
+        refuse_if_frozen(row.status)
         if row.totp_enabled:
             raise TotpAlreadyEnabled("two-factor authentication is already on")
         if not row.totp_secret:
@@ -398,6 +405,7 @@ def do_disable_totp(
 
     def work(conn: Connection) -> None:
         row = store.user_row(conn, user.id, lock=True)
+        refuse_if_frozen(row.status)
         if not row.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on")
         consume_verification(conn, deps, user.id, verification_token, "totp.disable")
@@ -426,7 +434,9 @@ def do_regenerate_recovery_codes(
     codes = new_recovery_codes()
 
     def work(conn: Connection) -> None:
-        if not store.user_row(conn, user.id, lock=True).totp_enabled:
+        row = store.user_row(conn, user.id, lock=True)
+        refuse_if_frozen(row.status)
+        if not row.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on")
         consume_verification(conn, deps, user.id, verification_token, "recovery_codes.regenerate")
         _replace_recovery_codes(conn, user.id, codes, now)

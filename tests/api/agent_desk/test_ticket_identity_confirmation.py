@@ -23,7 +23,7 @@ from agent_world import (
     snapshot,
     start_check,
 )
-from api_world import Customer, enable_totp, latest_sms_code, sign_up, totp_now
+from api_world import Customer, enable_totp, latest_sms_code, log_in, sign_up, totp_now
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -172,7 +172,11 @@ def test_the_customer_confirms_an_sms_code_on_their_ticket_and_a_second_person_a
     approved = supervisor.post(f"/api/v1/agent/actions/{proposed.json()['id']}/approve")
     assert approved.status_code == 200, approved.json()
     assert approved.json()["status"] == "executed"
-    assert me.get("/api/v1/me").json()["status"] == "frozen"
+    # An agent's freeze (a suspected takeover) ends every session of the customer's; a
+    # new login shows the frozen account.
+    assert me.get("/api/v1/me").status_code == 401
+    again = Customer(me.client, me.user, log_in(me.client, PHONE))
+    assert again.get("/api/v1/me").json()["status"] == "frozen"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

@@ -294,7 +294,9 @@ def security_checkup(c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
 
 @router.post("/me/freeze")
 def freeze_me(body: FreezeRequest, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
-    """Freeze my own account at once (lost phone, suspected theft). Unfreezing needs an agent."""
+    """Freeze my own account at once (lost phone, suspected theft): every other session
+    is signed out and no password, contact, card or 2FA change is accepted until an agent
+    unfreezes it. This session stays, to see the frozen state and reach support."""
     user = accounts.do_set_status(
         c.identity,
         actor=me.user,
@@ -302,5 +304,6 @@ def freeze_me(body: FreezeRequest, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
         status=UserStatus.FROZEN,
         reason=body.reason,
         ctx=ctx,
+        keep_session=me.session_id,
     )
     return user.public()
