@@ -285,3 +285,33 @@ def test_social_messages_link_a_handle_and_share_its_ticket(
     assert ticket["channel"] == "social"
     assert [m["body"] for m in ticket["messages"]] == ["我的退款还没到账", "订单号 42"]
     assert ticket_count(container) == 1
+
+
+def test_a_replayed_delivery_without_an_id_of_its_own_is_a_duplicate_not_a_second_message(
+    client: TestClient, container: Container, clock: FakeClock, me: Customer
+) -> None:
+    """A signed request captured and sent again within the signature's tolerance carries no
+    message id to dedupe by: the signature names the delivery. A new message, signed afresh,
+    is stored."""
+    dm = json.dumps(
+        {"platform": "weibo", "handle": "@lilei", "text": "退款呢", "phone": me.user["phone"]}
+    ).encode()
+    email = (
+        f"From: Li Lei <{EMAIL}>\r\nTo: support@walletdesk.example\r\nSubject: refund\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nWhere is my refund?"
+    ).encode()
+    for path, body in (("social", dm), ("email", email)):
+        stamp = int(clock.now().timestamp())
+        signed = {HEADER: sign(SECRET, stamp, body)}
+        first = client.post(f"/api/v1/channels/{path}", content=body, headers=signed)
+        assert first.status_code == 201, first.json()
+        clock.advance(timedelta(seconds=30))
+        before = view(me, first.json()["ticket_id"])["messages"]
+        replayed = client.post(f"/api/v1/channels/{path}", content=body, headers=signed)
+        assert replayed.status_code == 200, replayed.json()
+        assert replayed.json()["status"] == "duplicate"
+        assert view(me, first.json()["ticket_id"])["messages"] == before
+        # The gateway sending the same words again signs afresh: a new message.
+        again = post(client, clock, path, body)
+        assert again.status_code in (200, 201), again.json()
+        assert again.json()["status"] != "duplicate"

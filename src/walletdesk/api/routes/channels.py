@@ -7,6 +7,7 @@ nothing is stored. Every channel produces the same ticket as the web form.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -38,6 +39,18 @@ async def signed_body(request: Request) -> bytes:
 
 
 Signed = Annotated[bytes, Depends(signed_body)]
+
+
+def delivery(request: Request) -> str:
+    """A name for this signed delivery, for a message that carries no id of its own. The
+    signature covers the timestamp and the body: a request replayed within the signature's
+    tolerance carries the same one (and is then a duplicate, not a second message), while
+    a gateway sending again signs afresh only when it means a new message."""
+    header = request.headers.get(HEADER, "")
+    return "signed:" + hashlib.sha256(header.encode()).hexdigest()
+
+
+Delivery = Annotated[str, Depends(delivery)]
 
 
 class PhoneEvent(BaseModel):
@@ -79,9 +92,9 @@ def _answer(outcome: Outcome | None, response: Response) -> dict[str, Any]:
 
 
 @router.post("/email", status_code=status.HTTP_201_CREATED)
-def inbound_email(body: Signed, c: App, response: Response) -> dict[str, Any]:
+def inbound_email(body: Signed, seen_as: Delivery, c: App, response: Response) -> dict[str, Any]:
     """A raw RFC 5322 message: a reply (In-Reply-To/References) joins its ticket."""
-    return _answer(email_in.receive(_deps(c), body), response)
+    return _answer(email_in.receive(_deps(c), body, delivery=seen_as), response)
 
 
 @router.post("/phone", status_code=status.HTTP_201_CREATED)
@@ -102,7 +115,7 @@ def phone_event(body: Signed, c: App, response: Response) -> dict[str, Any]:
 
 
 @router.post("/social", status_code=status.HTTP_201_CREATED)
-def social_message(body: Signed, c: App, response: Response) -> dict[str, Any]:
+def social_message(body: Signed, seen_as: Delivery, c: App, response: Response) -> dict[str, Any]:
     """A direct message to an official account; a handle's messages share its open ticket."""
     message = _parse(SocialMessage, body)
     outcome = social.receive(
@@ -113,5 +126,6 @@ def social_message(body: Signed, c: App, response: Response) -> dict[str, Any]:
         message_id=message.message_id,
         phone=message.phone,
         email=message.email,
+        delivery=seen_as,
     )
     return _answer(outcome, response)

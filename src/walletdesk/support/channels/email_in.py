@@ -128,8 +128,11 @@ def ref(message_id: str) -> str:
     return f"email:{message_id}"
 
 
-def receive(deps: TicketDeps, raw: bytes) -> Outcome | None:
-    """The ticket the email went to, or ``None`` when the sender is not a customer."""
+def receive(deps: TicketDeps, raw: bytes, *, delivery: str | None = None) -> Outcome | None:
+    """The ticket the email went to, or ``None`` when the sender is not a customer.
+
+    ``delivery`` names this signed delivery (see api/routes/channels.py): an email
+    without a Message-ID is known by it, so a replay of the same request is a duplicate."""
     mail = parse(raw)
     customer = customer_by_email(deps.engine, mail.sender) if mail.sender else None
     if customer is None:
@@ -140,6 +143,6 @@ def receive(deps: TicketDeps, raw: bytes) -> Outcome | None:
         channel=Channel.EMAIL,
         subject=mail.subject,
         body=mail.body,
-        own_ref=ref(mail.message_id) if mail.message_id else None,
+        own_ref=ref(mail.message_id) if mail.message_id else delivery,
         thread_refs=[ref(r) for r in mail.references],
     )

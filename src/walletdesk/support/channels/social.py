@@ -46,7 +46,12 @@ def receive(
     message_id: str | None,
     phone: str | None,
     email: str | None,
+    delivery: str | None = None,
 ) -> Outcome | None:
+    """The ticket a direct message went to (a handle's messages share its open ticket), or
+    ``None`` when no customer is linked to the handle or its verified contacts. A message
+    without the platform's ``message_id`` is known by ``delivery``, the name of this
+    signed delivery, so a replay of the same request is a duplicate."""
     ref = thread_ref(platform, handle)
     customer = _linked(deps, ref)
     if customer is None and phone:
@@ -55,7 +60,7 @@ def receive(
         customer = customer_by_email(deps.engine, email)
     if customer is None:
         return None
-    own = f"{ref}:{message_id}" if message_id else None
+    own = f"{ref}:{message_id}" if message_id else delivery
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     outcome = deliver(
         deps,
