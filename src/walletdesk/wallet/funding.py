@@ -70,6 +70,15 @@ class FundingInProgress(Conflict):
     code = "request_in_progress"
 
 
+_ALREADY_MADE = frozenset(
+    {CreateTransferResult.EXISTS, CreateTransferResult.EXISTS_WITH_DIFFERENT_FIELDS}
+)
+
+
+class _AlreadyStarted(Exception):
+    """The funding's hold exists: raised to roll the second request's transaction back."""
+
+
 def funding_id(user_id: uuid.UUID, kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"funding:{user_id}:{kind}:{key}")
 
@@ -108,12 +117,17 @@ def do_fund(
     with deps.engine.connect() as conn:
         existing = conn.execute(select(t.fundings).where(t.fundings.c.id == record_id)).first()
         card = _card(conn, user.id, card_id)
-    if existing is not None:
+
+    def replay(existing: Any) -> dict[str, Any]:
+        """Answer a request whose key is taken, as the first request would be answered."""
         if (existing.amount, existing.currency, existing.card_id) != (amount, currency, card_id):
             raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
         if existing.status != FundingStatus.PROCESSING.value:
             return funding_public(existing, locale)
         return _settle(deps, user, existing, card.token, locale)
+
+    if existing is not None:
+        return replay(existing)
     wallet = wallet_account(deps, user.id, currency)
     bank_account = system_account(deps, currency, SystemRole.FUNDING)
     now = deps.clock.now()
@@ -148,6 +162,10 @@ def do_fund(
                 )
             ],
         )
+        if result in _ALREADY_MADE:
+            # An overlapping request with the same key got there first: roll back
+            # (this one's limit usage included) and answer with that one below.
+            raise _AlreadyStarted
         if result is CreateTransferResult.EXCEEDS_CREDITS:
             raise FundingRefused("insufficient_funds", locale)
         if result is not CreateTransferResult.OK:
@@ -168,7 +186,18 @@ def do_fund(
         )
         return conn.execute(select(t.fundings).where(t.fundings.c.id == record_id)).one()
 
-    row = deps.transaction(start)
+    try:
+        row = deps.transaction(start)
+    except (_AlreadyStarted, FundingRefused) as refused:
+        # A refusal may come from an overlapping twin that committed first and used
+        # up the limit or the balance: its record is then the answer.
+        with deps.engine.connect() as conn:
+            twin = conn.execute(select(t.fundings).where(t.fundings.c.id == record_id)).first()
+        if twin is None:
+            if isinstance(refused, _AlreadyStarted):  # a hold without its record
+                raise RuntimeError(f"funding hold {hold_id} exists without its record") from None
+            raise
+        return replay(twin)
     return _settle(deps, user, row, card.token, locale)
 
 
