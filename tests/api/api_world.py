@@ -103,7 +103,9 @@ def enable_totp(me: Customer, clock: FakeClock) -> list[str]:
     assert qr.status_code == 200
     assert qr.text.lstrip().startswith("<?xml") or "<svg" in qr.text
     confirmed = me.post(
-        "/api/v1/me/2fa/totp/confirm", json={"code": totp_now(me.totp_secret, clock)}
+        "/api/v1/me/2fa/totp/confirm",
+        json={"code": totp_now(me.totp_secret, clock)},
+        headers={"X-Verification-Token": me.step_up()},
     )
     assert confirmed.status_code == 200, confirmed.json()
     codes: list[str] = confirmed.json()["recovery_codes"]

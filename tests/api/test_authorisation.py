@@ -136,7 +136,12 @@ def exercise_every_endpoint(me: Customer, container: Container, clock: FakeClock
     )
     secret = call("POST", "/api/v1/me/2fa/totp").json().get("secret")
     call("GET", "/api/v1/me/2fa/totp/qr.svg")
-    call("POST", "/api/v1/me/2fa/totp/confirm", json={"code": totp_now(secret, clock)})
+    call(
+        "POST",
+        "/api/v1/me/2fa/totp/confirm",
+        json={"code": totp_now(secret, clock)},
+        headers=step_up(),
+    )
     call("POST", "/api/v1/me/2fa/recovery-codes", headers=step_up())
     call("POST", "/api/v1/me/verifications/sms")
     call("PUT", "/api/v1/me/phone", json={"phone": "+8613900139000"}, headers=step_up())

@@ -496,7 +496,11 @@ def test_a_limit_request_is_decided_with_reasons(
     evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
     me.post("/api/v1/me/kyc", json={"tier": "II", **evidence})
     started = me.post("/api/v1/me/2fa/totp").json()
-    me.post("/api/v1/me/2fa/totp/confirm", json={"code": totp_now(started["secret"], clock)})
+    me.post(
+        "/api/v1/me/2fa/totp/confirm",
+        json={"code": totp_now(started["secret"], clock)},
+        headers={"X-Verification-Token": me.step_up()},
+    )
     clock.advance(timedelta(days=31))
     relogin = client.post(
         "/api/v1/sessions",
@@ -552,7 +556,11 @@ def test_a_large_payment_needs_step_up_and_a_bad_token_fails_it(
     evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
     me.post("/api/v1/me/kyc", json={"tier": "II", **evidence})
     started = me.post("/api/v1/me/2fa/totp").json()
-    me.post("/api/v1/me/2fa/totp/confirm", json={"code": totp_now(started["secret"], clock)})
+    me.post(
+        "/api/v1/me/2fa/totp/confirm",
+        json={"code": totp_now(started["secret"], clock)},
+        headers={"X-Verification-Token": me.step_up()},
+    )
     clock.advance(timedelta(days=2))
     relogin = client.post(
         "/api/v1/sessions",

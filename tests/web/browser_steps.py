@@ -188,9 +188,10 @@ def funded_customer(
 # -- steps through the pages -------------------------------------------------------------
 
 
-def enable_two_factor(page: object) -> tuple[str, list[str]]:
+def enable_two_factor(page: object, password: str = PASSWORD) -> tuple[str, list[str]]:
     """Turn on 2FA from the security centre with a code computed from the secret the page
-    shows; returns the secret and the recovery codes shown once."""
+    shows and the password typed again; returns the secret and the recovery codes shown
+    once."""
     import pyotp
 
     page.goto("/me/security")  # type: ignore[attr-defined]
@@ -198,6 +199,7 @@ def enable_two_factor(page: object) -> tuple[str, list[str]]:
     secret = page.get_attribute("[data-testid=totp-secret]", "data-secret")  # type: ignore[attr-defined]
     assert secret
     page.fill("#totp-code", pyotp.TOTP(secret).now())  # type: ignore[attr-defined]
+    page.fill("#totp-password", password)  # type: ignore[attr-defined]
     page.click("form[action='/me/security/2fa/confirm'] button[type=submit]")  # type: ignore[attr-defined]
     codes = page.locator("[data-testid=recovery-codes] li").all_inner_texts()  # type: ignore[attr-defined]
     return secret, codes

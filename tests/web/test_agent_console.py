@@ -474,11 +474,6 @@ def reviewable_customer(container: Container, *, name: str) -> tuple[User, str]:
         selfie_provided=False,
         ctx=ctx,
     )
-    secret = verification.do_start_totp(container.identity, me).secret
-    earlier = pyotp.TOTP(secret).at(container.clock.now().timestamp() - 30)
-    verification.do_confirm_totp(container.identity, me, earlier, ctx)
-    customer = accounts.get_me(container.identity, customer.id)
-    me = Principal(customer, None)
 
     def token() -> str:
         return verification.do_verify(
@@ -489,6 +484,12 @@ def reviewable_customer(container: Container, *, name: str) -> tuple[User, str]:
             code=None,
             ctx=ctx,
         ).token
+
+    secret = verification.do_start_totp(container.identity, me).secret
+    earlier = pyotp.TOTP(secret).at(container.clock.now().timestamp() - 30)
+    verification.do_confirm_totp(container.identity, me, earlier, token(), ctx)
+    customer = accounts.get_me(container.identity, customer.id)
+    me = Principal(customer, None)
 
     changes.do_add_card(
         container.identity,

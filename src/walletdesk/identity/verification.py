@@ -1,7 +1,7 @@
 """Step-up verification and TOTP two-factor enrolment.
 
-A sensitive action (change phone or email, add or remove a card, disable 2FA,
-raise a limit) needs a verification token obtained moments before by re-entering
+A sensitive action (change phone or email, add or remove a card, turn 2FA on or
+off, raise a limit) needs a verification token obtained moments before by re-entering
 the password, a TOTP code or an SMS code. The token is single-use, short-lived,
 and stored only as a hash.
 """
@@ -334,9 +334,18 @@ def totp_qr_svg(deps: IdentityDeps, principal: Principal) -> str:
 
 
 def do_confirm_totp(
-    deps: IdentityDeps, principal: Principal, code: str, ctx: RequestContext
+    deps: IdentityDeps,
+    principal: Principal,
+    code: str,
+    verification_token: str | None,
+    ctx: RequestContext,
 ) -> list[str]:
-    """Turn 2FA on once the user proves their app works; returns ten recovery codes."""
+    """Turn 2FA on once the user proves their app works; returns ten recovery codes.
+
+    Needs a step-up token like every other change of the account's secrets: with a
+    session alone, whoever stole it could enrol their own authenticator, lock the owner
+    out of the next login and take the recovery codes. A wrong code rolls the
+    transaction back, so the token stays unspent for another try."""
     user = principal.user
     now = deps.clock.now()
     codes = new_recovery_codes()
@@ -348,6 +357,7 @@ def do_confirm_totp(
             raise TotpAlreadyEnabled("two-factor authentication is already on")
         if not row.totp_secret:
             raise TotpNotEnrolled("start two-factor set-up first")
+        consume_verification(conn, deps, user.id, verification_token, "totp.enable")
         step = matching_step(row.totp_secret, code, now, row.totp_last_step)
         if step is None:
             raise CodeInvalid("that code is not right; check your phone's time and try again")

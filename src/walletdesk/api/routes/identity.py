@@ -191,9 +191,12 @@ def totp_qr(c: App, me: Me) -> Response:
 
 @router.post("/me/2fa/totp/confirm")
 @idempotency.never_kept
-def confirm_totp(body: TotpConfirm, c: App, ctx: Ctx, me: Me) -> dict[str, list[str]]:
-    """Turn 2FA on; the ten recovery codes are shown this once."""
-    return {"recovery_codes": verification.do_confirm_totp(c.identity, me, body.code, ctx)}
+def confirm_totp(
+    body: TotpConfirm, c: App, ctx: Ctx, me: Me, token: VerificationHeader = None
+) -> dict[str, list[str]]:
+    """Turn 2FA on (needs X-Verification-Token); the ten recovery codes are shown this once."""
+    codes = verification.do_confirm_totp(c.identity, me, body.code, token, ctx)
+    return {"recovery_codes": codes}
 
 
 @router.delete("/me/2fa/totp", status_code=status.HTTP_204_NO_CONTENT)

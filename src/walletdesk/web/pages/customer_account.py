@@ -136,13 +136,20 @@ def _enrolment_page(
 def confirm_two_factor(
     p: UserPost,
     code: Annotated[str, Form(max_length=12)],
+    password: Annotated[str, Form(max_length=128)],
     secret: Annotated[str, Form(max_length=64)] = "",
     uri: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Turn 2FA on with the app's first code; the recovery codes are shown this once."""
+    """Turn 2FA on with the app's first code and the password typed again (a stolen
+    session alone must not enrol another authenticator); the recovery codes are shown
+    this once."""
     try:
         codes = verification.do_confirm_totp(
-            p.container.identity, p.me, code.replace(" ", ""), p.ctx()
+            p.container.identity,
+            p.me,
+            code.replace(" ", ""),
+            step_up_token(p, password),
+            p.ctx(),
         )
     except WalletdeskError as exc:
         if secret and uri.startswith("otpauth://"):
