@@ -16,10 +16,13 @@ from typing import Any
 import pyotp
 from browser_steps import log_in, shot
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import accounts
+from walletdesk.identity import store as identity_store
+from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.model import Principal, RequestContext, User
 from walletdesk.support import actions
 from walletdesk.support.reports import get_report
@@ -50,6 +53,18 @@ def new_customer(container: Container, *, locale: str = "en", name: str = "Test 
         locale=locale,
         ctx=RequestContext(user_agent="browser-test set-up", country="CN"),
     )
+
+
+def qualified_for_raises(container: Container, customer: User) -> User:
+    """The customer at tier II with 2FA on: only such an account may have its limits
+    raised (DOMAIN.md §2). Set-up only: verifying and enrolling are tested in tests/api."""
+    with container.engine.begin() as conn:
+        conn.execute(
+            update(identity_tables.users)
+            .where(identity_tables.users.c.id == customer.id)
+            .values(kyc_tier="II", totp_enabled=True, totp_secret=pyotp.random_base32())
+        )
+        return identity_store.get_user(conn, customer.id)
 
 
 def open_ticket(
@@ -184,7 +199,7 @@ def test_story_5_a_limit_raise_is_verified_proposed_and_approved_by_a_second_per
     page: Page, browser: Browser, live_server: Any
 ) -> None:
     container = services(live_server)
-    customer = new_customer(container, name="Limit Customer")
+    customer = qualified_for_raises(container, new_customer(container, name="Limit Customer"))
     ticket = open_ticket(
         container,
         customer,

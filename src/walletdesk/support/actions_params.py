@@ -68,6 +68,8 @@ def clean_params(
     if kind is ActionKind.REFUND:
         return _refund(conn, customer, params)
     if kind is ActionKind.RAISE_LIMIT:
+        # An agent grants nothing the customer could not be granted themselves.
+        limit_requests.check_increase_allowed(identity_store.get_user(conn, customer.id))
         return _raise_limit(params, now)
     if kind in {ActionKind.APPROVE_LIMIT_REQUEST, ActionKind.REJECT_LIMIT_REQUEST}:
         return _limit_request(conn, customer, params, now, kind=kind)
@@ -155,6 +157,7 @@ def _limit_request(
     row = limit_requests.check_reviewable(conn, customer.id, request_id, lock=False)
     if kind is ActionKind.APPROVE_LIMIT_REQUEST:
         limit_requests.check_grantable(row, now)
+        limit_requests.check_increase_allowed(identity_store.get_user(conn, customer.id))
     terms = money_json(row.amount, row.currency)
     return {
         "request_id": str(request_id),

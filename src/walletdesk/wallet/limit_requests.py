@@ -25,7 +25,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from walletdesk.core.errors import Conflict, NotFound, ValidationError
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
-from walletdesk.identity.model import KycTier, RequestContext, User
+from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.identity.verification import consume_verification
 from walletdesk.notify.messages import AlertKind
@@ -33,7 +33,7 @@ from walletdesk.wallet import limits
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.accounts import check_currency
 from walletdesk.wallet.deps import WalletDeps
-from walletdesk.wallet.limits_policy import Scope, Window, base_limits
+from walletdesk.wallet.limits_policy import Scope, Window, base_limits, increase_refusal
 from walletdesk.wallet.payment_views import money_json
 
 MIN_ACCOUNT_AGE = timedelta(days=30)
@@ -92,10 +92,9 @@ def decide(
     user: User, base: int | None, amount: int, recent_security_event: bool, now: datetime
 ) -> tuple[str, list[str]]:
     """The automatic decision: (approved | needs_review | rejected, reason codes)."""
-    if user.kyc_tier is KycTier.I:
-        return "rejected", ["tier_too_low"]
-    if not user.totp_enabled:
-        return "rejected", ["two_factor_required"]
+    refusal = increase_refusal(user.kyc_tier, user.totp_enabled)
+    if refusal is not None:
+        return "rejected", [refusal]
     if base is None:
         return "rejected", ["window_without_limit"]
     if amount > base * 10:
@@ -284,6 +283,24 @@ def check_reviewable(
     return row
 
 
+class LimitIncreaseNotAllowed(Conflict):
+    """The customer's account does not qualify for raised limits now (tier, 2FA): the
+    same refusal a customer's own request gets, with the same code. Nothing changed."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(REASONS[code]["en"])
+        # The code is the customer path's reason code, per instance.
+        self.code = code  # type: ignore[misc]
+
+
+def check_increase_allowed(customer: User) -> None:
+    """Raise :class:`LimitIncreaseNotAllowed` unless ``customer`` (freshly read) may have
+    limits above the tier's grid: an agent grants nothing a customer could not get."""
+    refusal = increase_refusal(customer.kyc_tier, customer.totp_enabled)
+    if refusal is not None:
+        raise LimitIncreaseNotAllowed(refusal)
+
+
 class LimitRequestEnded(Conflict):
     """A temporary request whose end time passed while it waited: granting it means nothing."""
 
@@ -329,6 +346,7 @@ def do_approve_limit_request(
         row = check_reviewable(conn, customer_id, request_id)
         check_grantable(row, now)
         customer = identity_store.get_user(conn, customer_id, lock=True)
+        check_increase_allowed(customer)
         window = Window(row.window)
         old = limits.effective_limits(conn, customer, row.currency, Scope.SPEND, now).get(window)
         _decide(conn, row, "approved", "agent_approved", agent, now)
@@ -420,6 +438,7 @@ def do_set_temporary_limit(
 
     def work(conn: Connection) -> dict[str, Any]:
         customer = identity_store.get_user(conn, customer_id, lock=True)
+        check_increase_allowed(customer)
         old = limits.effective_limits(conn, customer, currency, Scope.SPEND, now).get(window)
         request_id = uuid.uuid4()
         conn.execute(

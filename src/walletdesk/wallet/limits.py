@@ -22,7 +22,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from walletdesk.identity.model import User
 from walletdesk.wallet import tables as t
-from walletdesk.wallet.limits_policy import Grid, Scope, Strength, Window, base_limits
+from walletdesk.wallet.limits_policy import (
+    Grid,
+    Scope,
+    Strength,
+    Window,
+    base_limits,
+    increase_refusal,
+)
 
 # Windows reset at local midnight: a Shanghai user's "day" is a Shanghai day.
 ZONES = {
@@ -72,8 +79,14 @@ def window_bounds(window: Window, now: datetime, zone: ZoneInfo) -> tuple[str, d
 def effective_limits(
     conn: Connection, user: User, currency: str, scope: Scope, now: datetime
 ) -> Grid:
-    """The grid for the user's tier and 2FA state, raised by any active override."""
+    """The grid for the user's tier and 2FA state, raised by any active override.
+
+    Overrides count only while the account qualifies for raised limits (tier, 2FA:
+    :func:`increase_refusal`); ``user`` must be freshly read in this transaction.
+    """
     grid = base_limits(currency, user.kyc_tier, scope, strength_of(user))
+    if increase_refusal(user.kyc_tier, user.totp_enabled) is not None:
+        return grid
     overrides = conn.execute(
         _overrides_statement(),
         {"user_id": user.id, "currency": currency, "scope": scope.value},

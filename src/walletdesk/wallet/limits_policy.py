@@ -137,3 +137,22 @@ GRIDS = {"CNY": CNY, "USD": USD, "HKD": CNY, "EUR": USD}
 def base_limits(currency: str, tier: KycTier, scope: Scope, strength: Strength) -> Grid:
     grid = GRIDS.get(currency, USD)
     return dict(grid[tier][scope][strength])
+
+
+# DOMAIN.md §2: limits above the tier's grid need a verified identity (tier II or
+# III), and an account whose limits were raised must have 2FA on.
+MIN_TIER_FOR_INCREASE = KycTier.II
+
+
+def increase_refusal(tier: KycTier, two_factor: bool) -> str | None:
+    """Why this account may not have limits above its tier's grid now, or ``None``.
+
+    One rule for every path: a customer's request is refused with this code, an
+    agent's raise or approval too, and a granted raise applies only while the account
+    still qualifies (turning 2FA off suspends it; the grant itself stays on record).
+    """
+    if tier.rank < MIN_TIER_FOR_INCREASE.rank:
+        return "tier_too_low"
+    if not two_factor:
+        return "two_factor_required"
+    return None

@@ -55,6 +55,20 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该临时提额申请在等待审核期间已到期，请拒绝该申请并请客户重新申请。",
     },
     "title.limit_request_ended": {"en": "Request ended", "zh-CN": "申请已到期"},
+    # An agent's raise or approval refused for the customer's account, with the codes a
+    # customer's own request is refused with (limit_requests.REASONS words it for them).
+    "tier_too_low": {
+        "en": "Limits can be raised only for a verified account (tier II or III); the "
+        "customer must verify their identity first. Nothing was changed.",
+        "zh-CN": "只有完成实名认证（II 类或 III 类）的账户才能提额，请客户先完成实名认证。未做任何更改。",
+    },
+    "title.tier_too_low": {"en": "Identity not verified", "zh-CN": "未完成实名认证"},
+    "two_factor_required": {
+        "en": "Limits can be raised only while two-factor authentication is on; the "
+        "customer must turn it on first. Nothing was changed.",
+        "zh-CN": "只有开启双重验证的账户才能提额，请客户先开启双重验证。未做任何更改。",
+    },
+    "title.two_factor_required": {"en": "Two-factor authentication off", "zh-CN": "未开启双重验证"},
 }
 
 # Money refusals carry the taxonomy's own bilingual message and next step; their titles

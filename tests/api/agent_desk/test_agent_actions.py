@@ -238,11 +238,16 @@ def test_supervisor_approves_a_limit_raise(
     container: Container,
     clock: FakeClock,
 ) -> None:
+    # Only an account that may hold raised limits gets one: tier II or III with 2FA on
+    # (DOMAIN.md §2; test_limit_increase_conditions.py has the refusals).
+    evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
+    assert me.post("/api/v1/me/kyc", json={"tier": "II", **evidence}).json()["tier"] == "II"
+    enable_totp(me, clock)
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     until = (clock.now() + timedelta(days=7)).isoformat()
     proposed = propose(
-        agent, me, "raise_limit", ticket_id, "k1", window="day", amount="5000", until=until
+        agent, me, "raise_limit", ticket_id, "k1", window="day", amount="8000", until=until
     )
     assert proposed.status_code == 201, proposed.json()
     action_id = proposed.json()["id"]
@@ -251,15 +256,15 @@ def test_supervisor_approves_a_limit_raise(
         spend = me.get("/api/v1/limits").json()["scopes"]["spend"]
         return str(next(w["limit"] for w in spend if w["window"] == "day"))
 
-    assert day_limit() == "1000.00"
+    assert day_limit() == "5000.00"
     approved = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve", json={"note": "ok"})
     assert approved.status_code == 200, approved.json()
     body = approved.json()
     assert body["status"] == "executed", body
     assert body["decided_by"] == supervisor.user["id"]
-    assert body["before"]["limit"] == 100_000
-    assert body["after"]["limit"] == 500_000
-    assert day_limit() == "5000.00"
+    assert body["before"]["limit"] == 500_000
+    assert body["after"]["limit"] == 800_000
+    assert day_limit() == "8000.00"
 
     twice = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve")
     assert twice.status_code == 409
