@@ -8,12 +8,15 @@ card was charged for was never credited.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from money_world import money_snapshot, verified_to_tier_two
 from sqlalchemy import func, select, update
 from test_refunds import GOOD_CARD, LATE_CARD, TIMEOUT_CARD, World
@@ -223,3 +226,35 @@ def _send_everything(world: World, sender: User, receiver: User) -> None:
         idempotency_key="all-of-it",
         locale="en",
     )
+
+
+def test_the_upgrade_lifts_the_expiry_of_holds_still_waiting_for_the_bank(
+    world: World, clock: FakeClock
+) -> None:
+    user = verified_to_tier_two(world.c, world.customer("500.00"))
+    late = world.card(user, LATE_CARD)
+    waiting = _fund(world, user, "withdrawal", late, "w-waiting")
+    settled = _fund(world, user, "topup", world.card(user, GOOD_CARD), "t-settled")
+    # As holds were made before: a 24 h expiry on the one still waiting.
+    expiry = clock.now() + timedelta(hours=24)
+    with world.c.engine.begin() as conn:
+        conn.execute(
+            update(ledger_tables.holds)
+            .where(ledger_tables.holds.c.transfer_id == _hold(world, waiting["id"]).transfer_id)
+            .values(expires_at=expiry)
+        )
+    migration = importlib.import_module(
+        "walletdesk.db.migrations.versions.0016_funding_holds_no_timeout"
+    )
+    with world.c.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.upgrade()
+
+    assert _hold(world, waiting["id"]).expires_at is None
+    assert (_hold(world, waiting["id"]).status, _hold(world, settled["id"]).status) == (
+        "open",
+        "posted",
+    )
+    clock.advance(timedelta(hours=25))
+    assert world.c.ledger.expire_pending() == 0
+    assert _fund(world, user, "withdrawal", late, "w-waiting")["status"] == "succeeded"
+    assert world.wallet(user) == 50_000  # 500.00 + 200.00 topped up - 200.00 paid out
