@@ -361,6 +361,28 @@ def test_a_transfer_with_a_key_is_replayed_and_moves_money_once(
     assert (available(me), available(friend)) == ("74.50", "25.50")
 
 
+def test_a_stored_answer_is_not_replayed_to_a_session_that_has_ended(
+    client: TestClient, me: Customer, container: Container
+) -> None:
+    """The stored answer shows the caller's balance and counterparty: a token that has
+    since been logged out (or revoked, or has expired) gets the route's own 401."""
+    sign_up(client, phone="+8613900139000", device="friend")
+    top_up(me, "100.00")
+    body = {"to": "13900139000", "amount": "25.50", "note": "午饭"}
+    first = me.post("/api/v1/transfers", json=body, headers=keyed("tr-1"))
+    assert first.status_code == 201, first.json()
+    assert me.delete("/api/v1/sessions/current").status_code == 204
+    stored = kept_text(container)
+
+    again = me.post("/api/v1/transfers", json=body, headers=keyed("tr-1"))
+
+    assert again.status_code == 401, again.json()
+    assert again.json()["code"] == "unauthenticated"
+    assert "Idempotent-Replayed" not in again.headers
+    assert first.json()["id"] not in again.text
+    assert kept_text(container) == stored
+
+
 def test_a_payment_and_its_refund_with_keys_are_replayed_and_happen_once(
     client: TestClient, me: Customer, container: Container
 ) -> None:

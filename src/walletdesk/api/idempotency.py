@@ -72,12 +72,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from walletdesk.api.deps import bearer_token
 from walletdesk.api.i18n import request_locale, translate
 from walletdesk.api.problems import problem
 from walletdesk.bootstrap import Container
 from walletdesk.db.transactions import is_lock_timeout, is_retryable, writing
+from walletdesk.identity.authentication import authenticate
+from walletdesk.identity.errors import Unauthenticated
 from walletdesk.wallet import tables as t
 from walletdesk.wallet.failures import failure
+from walletdesk.wallet.merchants import API_KEY_PREFIX, authenticate_merchant
 from walletdesk.wallet.payment_rules import RETRY_AFTER_SECONDS
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -208,6 +212,13 @@ class IdempotencyMiddleware:
         claim = await run_in_threadpool(
             _claim, container, where, principal, key, fingerprints, container.clock.now()
         )
+        if claim.stored is not None and not await run_in_threadpool(
+            _still_signed_in, container, authorization
+        ):
+            # A stored answer is replayed only to a caller who could make the request now:
+            # a revoked or expired session, or a retired API key, gets the route's own 401.
+            await self.app(scope, receive, send)
+            return
         if not claim.run:
             await _answer(claim, locale)(scope, receive, send)
             return
@@ -244,6 +255,20 @@ class IdempotencyMiddleware:
         await run_in_threadpool(_finish, container.engine, where, status, content, answer)
         await send(start)
         await send({"type": "http.response.body", "body": content, "more_body": False})
+
+
+def _still_signed_in(container: Container, authorization: str) -> bool:
+    """Whether the Authorization header still names a live session or merchant key (as
+    the routes' own dependencies check it: api/deps.py and api/routes/refunds.py)."""
+    token = bearer_token(authorization)
+    try:
+        if token is not None and token.startswith(API_KEY_PREFIX):
+            authenticate_merchant(container.wallet, token)
+        else:
+            authenticate(container.identity, token)
+    except Unauthenticated:
+        return False
+    return True
 
 
 def _claim(
