@@ -84,10 +84,11 @@ def test_an_action_is_approved_only_while_its_verification_is_fresh(
     stale = supervisor.post(f"/api/v1/agent/actions/{action_id}/approve", json={"note": "ok"})
     assert stale.status_code == 403
     assert stale.json()["code"] == "identity_verification_stale"
-    # Nothing changed: still pending, the customer not frozen, nothing more audited.
-    assert supervisor.get(f"/api/v1/agent/actions/{action_id}").json()["status"] == "pending"
+    # Nothing changed: the customer not frozen, nothing more audited, still pending (a
+    # look that is itself audited, so checked last).
     assert me.get("/api/v1/me").json()["status"] == "active"
     assert logged() == before
+    assert supervisor.get(f"/api/v1/agent/actions/{action_id}").json()["status"] == "pending"
     # Rejecting changes nothing of the customer's: it needs no fresh check.
     rejected = supervisor.post(f"/api/v1/agent/actions/{other_id}/reject", json={"note": "no"})
     assert rejected.status_code == 200, rejected.json()
