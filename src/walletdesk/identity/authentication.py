@@ -86,6 +86,14 @@ def do_login(
     with deps.engine.connect() as conn:
         throttle = _throttle_row(conn, source)
         row = store.user_row_by_login(conn, kind, value) if value else None
+        if row is not None and UserStatus(row.status) is UserStatus.CLOSED:
+            # A closed account answers exactly like a login nobody has: the same failure,
+            # counted under the same hashed key, even with the right password. Checked
+            # before the session is opened (authenticate would refuse it afterwards, but
+            # by then the session row, device and audit entry were written) and without
+            # touching the closed row, so nothing about it changes and nothing tells
+            # that the login was ever registered.
+            row = None
         # An unknown login locks exactly like an account would (see record_failed_attempt).
         pseudo_account = (
             _throttle_row(conn, unknown_login) if row is None and unknown_login else None
