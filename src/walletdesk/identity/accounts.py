@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
-from walletdesk.identity.authentication import revoke_sessions
+from walletdesk.identity.authentication import revoke_sessions, void_step_ups
 from walletdesk.identity.contacts import normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import AccountFrozen, LoginRequired, LoginTaken
@@ -149,7 +149,7 @@ def do_set_status(
     a suspected takeover. A customer freezing their own account keeps ``keep_session``
     (the one they froze it from) so they can still see the frozen state and reach
     support; a freeze by staff signs out every session, ``keep_session`` ignored.
-    Unfreezing signs nobody out.
+    Every unspent step-up token is voided with the sessions. Unfreezing signs nobody out.
     """
     self_service = actor.id == user_id
     if not self_service or status is not UserStatus.FROZEN:
@@ -168,6 +168,9 @@ def do_set_status(
             changed["sessions_ended"] = revoke_sessions(
                 conn, user_id, now, "account_frozen", keep=keep
             )
+            # Even the kept session's step-ups: nothing they authorise is allowed while
+            # frozen, and none should still work the moment the account is unfrozen.
+            changed["step_ups_voided"] = void_step_ups(conn, user_id, now, "account_frozen")
         detail = {"reason": reason, **changed}
         store.add_security_event(
             conn, user_id, f"account_{status.value}", detail, ctx.source_ip, now

@@ -409,6 +409,29 @@ def revoke_sessions(
     return int(result.rowcount)
 
 
+def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: str) -> int:
+    """Spend every unspent step-up token of the user's, marked ``void:<reason>``; returns
+    how many.
+
+    Called wherever sessions end because the account's secrets or its holder are in
+    doubt (password change, freeze, an agent's recovery): a token is bound to the user,
+    not to a session, so one obtained moments before on another device would otherwise
+    outlive that device's session and still authorise a contact, card or 2FA change
+    from a new login for the rest of its five minutes."""
+    result = conn.execute(
+        update(t.verifications)
+        .where(
+            and_(
+                t.verifications.c.user_id == user_id,
+                t.verifications.c.used_at.is_(None),
+                t.verifications.c.expires_at > now,
+            )
+        )
+        .values(used_at=now, used_for=f"void:{reason}")
+    )
+    return int(result.rowcount)
+
+
 def do_logout(deps: IdentityDeps, principal: Principal, ctx: RequestContext) -> None:
     def work(conn: Connection) -> None:
         revoke_sessions(

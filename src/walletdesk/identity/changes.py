@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
-from walletdesk.identity.authentication import revoke_sessions
+from walletdesk.identity.authentication import revoke_sessions, void_step_ups
 from walletdesk.identity.contacts import mask_email, mask_phone, normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import KycRejected, LoginTaken, UserNotFound
@@ -77,8 +77,18 @@ def do_change_password(
             conn, user.id, password_hash=new_hash, password_strength=score, password_changed_at=now
         )
         revoked = revoke_sessions(conn, user.id, now, "password_changed", keep=principal.session_id)
+        # Step-ups made with the old password (or on a device just signed out) go too:
+        # the caller proves it afresh, with the new password, for the next change.
+        voided = void_step_ups(conn, user.id, now, "password_changed")
         deps.alert(conn, AlertKind.PASSWORD_CHANGED, user, {"sessions_ended": revoked})
-        store.add_security_event(conn, user.id, "password_changed", {}, ctx.source_ip, now)
+        store.add_security_event(
+            conn,
+            user.id,
+            "password_changed",
+            {"sessions_ended": revoked, "step_ups_voided": voided},
+            ctx.source_ip,
+            now,
+        )
         deps.audit(conn, "password.changed", actor=user, subject=user, ctx=ctx)
 
     deps.transaction(work)
