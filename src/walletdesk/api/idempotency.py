@@ -212,17 +212,6 @@ class IdempotencyMiddleware:
         claim = await run_in_threadpool(
             _claim, container, where, principal, key, fingerprints, container.clock.now()
         )
-        if claim.stored is not None and not await run_in_threadpool(
-            _still_signed_in, container, authorization
-        ):
-            # A stored answer is replayed only to a caller who could make the request now:
-            # a revoked or expired session, or a retired API key, gets the route's own 401.
-            await self.app(scope, receive, send)
-            return
-        if not claim.run:
-            await _answer(claim, locale)(scope, receive, send)
-            return
-
         replayed = False
 
         async def replay_body() -> Message:
@@ -232,6 +221,17 @@ class IdempotencyMiddleware:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
+
+        if claim.stored is not None and not await run_in_threadpool(
+            _still_signed_in, container, authorization
+        ):
+            # A stored answer is replayed only to a caller who could make the request now:
+            # a revoked or expired session, or a retired API key, gets the route's own 401.
+            await self.app(scope, replay_body, send)
+            return
+        if not claim.run:
+            await _answer(claim, locale)(scope, receive, send)
+            return
 
         start: Message = {}
         chunks: list[bytes] = []
