@@ -432,6 +432,28 @@ def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: s
     return int(result.rowcount)
 
 
+def sign_out_for_recovery(
+    conn: Connection,
+    user_id: uuid.UUID,
+    now: datetime,
+    reason: str,
+    *,
+    keep: uuid.UUID | None = None,
+) -> dict[str, int]:
+    """End every session but ``keep`` and void every unspent step-up; returns the counts
+    (``sessions_ended``, ``step_ups_voided``) for the security event and the audit.
+
+    For the changes that decide who can get back into the account: a new phone, email
+    or password, or 2FA off. The usual story behind them is a lost or stolen device,
+    still signed in; the change must not leave that device holding the account. An
+    agent's recovery passes no ``keep`` (the customer is not the caller); a customer's
+    own change keeps the session that made it, as a password change always has."""
+    return {
+        "sessions_ended": revoke_sessions(conn, user_id, now, reason, keep=keep),
+        "step_ups_voided": void_step_ups(conn, user_id, now, reason),
+    }
+
+
 def do_logout(deps: IdentityDeps, principal: Principal, ctx: RequestContext) -> None:
     def work(conn: Connection) -> None:
         revoke_sessions(

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
-from walletdesk.identity.authentication import revoke_sessions, void_step_ups
+from walletdesk.identity.authentication import sign_out_for_recovery
 from walletdesk.identity.contacts import mask_email, mask_phone, normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import KycRejected, LoginTaken, UserNotFound
@@ -50,7 +50,8 @@ def do_change_password(
     new_password: str,
     ctx: RequestContext,
 ) -> None:
-    """Change the password; every other session is signed out."""
+    """Change the password; every other session is signed out and every unspent step-up
+    token voided (:func:`sign_out_for_recovery`)."""
     user = principal.user
     # Refused before the password is even checked: a frozen account answers no guesses.
     refuse_if_frozen(user.status)
@@ -76,19 +77,15 @@ def do_change_password(
         store.update_user(
             conn, user.id, password_hash=new_hash, password_strength=score, password_changed_at=now
         )
-        revoked = revoke_sessions(conn, user.id, now, "password_changed", keep=principal.session_id)
-        # Step-ups made with the old password (or on a device just signed out) go too:
-        # the caller proves it afresh, with the new password, for the next change.
-        voided = void_step_ups(conn, user.id, now, "password_changed")
-        deps.alert(conn, AlertKind.PASSWORD_CHANGED, user, {"sessions_ended": revoked})
-        store.add_security_event(
-            conn,
-            user.id,
-            "password_changed",
-            {"sessions_ended": revoked, "step_ups_voided": voided},
-            ctx.source_ip,
-            now,
+        # Step-ups made with the old password (or on a device just signed out) go with the
+        # other sessions: the caller proves it afresh, with the new password, next time.
+        ended = sign_out_for_recovery(
+            conn, user.id, now, "password_changed", keep=principal.session_id
         )
+        deps.alert(
+            conn, AlertKind.PASSWORD_CHANGED, user, {"sessions_ended": ended["sessions_ended"]}
+        )
+        store.add_security_event(conn, user.id, "password_changed", ended, ctx.source_ip, now)
         deps.audit(conn, "password.changed", actor=user, subject=user, ctx=ctx)
 
     deps.transaction(work)
@@ -183,8 +180,19 @@ def _change_contact(
             raise LoginTaken("this contact already belongs to another account")
         store.update_user(conn, user.id, **{field: value, "last_sensitive_change_at": now})
         after = store.get_user(conn, user.id)
+        # A new phone or email is how the account is recovered from now on: the device
+        # that was lost (or is in a thief's hands) must not stay signed in. An agent's
+        # change (the "I lost my phone" call) ends every session; the customer's own
+        # keeps the one that made it and ends the others, like a password change.
+        ended = sign_out_for_recovery(
+            conn, user.id, now, f"{field}_changed", keep=None if actor else principal.session_id
+        )
         mask = mask_phone if field == "phone" else mask_email
-        params = {"old": mask(old) if old else "", "new": mask(value)}
+        params = {
+            "old": mask(old) if old else "",
+            "new": mask(value),
+            "signed_out": _signed_out(ended, by_agent=actor is not None),
+        }
         kind = AlertKind.PHONE_CHANGED if field == "phone" else AlertKind.EMAIL_CHANGED
         # The old contact hears about it too: that is how an owner spots a takeover.
         if old:
@@ -197,7 +205,9 @@ def _change_contact(
                 email=old if field == "email" else after.email,
             )
         deps.alert(conn, kind, after, params)
-        store.add_security_event(conn, user.id, f"{field}_changed", params, ctx.source_ip, now)
+        store.add_security_event(
+            conn, user.id, f"{field}_changed", {**params, **ended}, ctx.source_ip, now
+        )
         deps.audit(
             conn,
             f"{field}.changed",
@@ -205,12 +215,21 @@ def _change_contact(
             subject=after,
             ctx=ctx,
             before={field: old},
-            after={field: value},
+            after={field: value, **ended},
             reason=reason,
         )
         return after
 
     return deps.transaction(work)
+
+
+def _signed_out(ended: dict[str, int], *, by_agent: bool) -> str:
+    """The security alerts' ``signed_out`` variant: what the customer is told about their
+    sessions (see notify's texts). An agent's change signed out every device, even when
+    none was signed in; the customer's own says so only when other devices were."""
+    if by_agent:
+        return "everywhere"
+    return "others" if ended["sessions_ended"] else ""
 
 
 def card_public(row: Any, now: datetime) -> dict[str, Any]:

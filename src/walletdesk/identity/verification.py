@@ -21,7 +21,11 @@ from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
-from walletdesk.identity.authentication import record_failed_attempt, refuse_if_locked
+from walletdesk.identity.authentication import (
+    record_failed_attempt,
+    refuse_if_locked,
+    sign_out_for_recovery,
+)
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     CodeInvalid,
@@ -400,8 +404,10 @@ def _replace_recovery_codes(
 
 def switch_totp_off(conn: Connection, user_id: uuid.UUID) -> int:
     """Turn two-factor authentication off: its secret and every recovery code go. Returns
-    how many recovery codes were left. The caller holds the user's row lock, and alerts
-    and audits as it should (the customer turning it off, or an agent's reset)."""
+    how many recovery codes were left. The caller holds the user's row lock, signs the
+    other sessions out (:func:`~walletdesk.identity.authentication.sign_out_for_recovery`:
+    all of them after an agent's reset, all but the caller's when the customer turns it
+    off), and alerts and audits as it should."""
     store.update_user(conn, user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
     removed = conn.execute(delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user_id))
     return int(removed.rowcount)
@@ -420,9 +426,15 @@ def do_disable_totp(
             raise TotpNotEnrolled("two-factor authentication is not on")
         consume_verification(conn, deps, user.id, verification_token, "totp.disable")
         switch_totp_off(conn, user.id)
+        # Often turned off because the phone with the authenticator app is gone, and that
+        # phone may still be signed in: the other sessions end, this one stays.
+        ended = sign_out_for_recovery(
+            conn, user.id, now, "totp_disabled", keep=principal.session_id
+        )
         fresh = store.get_user(conn, user.id)
-        deps.alert(conn, AlertKind.TOTP_DISABLED, fresh)
-        store.add_security_event(conn, user.id, "totp_disabled", {}, ctx.source_ip, now)
+        signed_out = "others" if ended["sessions_ended"] else ""
+        deps.alert(conn, AlertKind.TOTP_DISABLED, fresh, {"signed_out": signed_out})
+        store.add_security_event(conn, user.id, "totp_disabled", ended, ctx.source_ip, now)
         deps.audit(
             conn,
             "totp.disabled",
@@ -430,7 +442,7 @@ def do_disable_totp(
             subject=fresh,
             ctx=ctx,
             before={"totp_enabled": True},
-            after={"totp_enabled": False},
+            after={"totp_enabled": False, **ended},
         )
 
     deps.transaction(work)

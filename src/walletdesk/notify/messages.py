@@ -82,12 +82,14 @@ KINDS: Mapping[AlertKind, KindRule] = {
     AlertKind.LOGIN_NEW_DEVICE: _SEC,
     AlertKind.LOGIN_NEW_COUNTRY: _SEC,
     AlertKind.PASSWORD_CHANGED: _SEC,
-    AlertKind.PHONE_CHANGED: _SEC,
-    AlertKind.EMAIL_CHANGED: _SEC,
+    # signed_out: "" (nothing said), "others" (the customer's own change ended their other
+    # sessions) or "everywhere" (an agent's recovery ended every session).
+    AlertKind.PHONE_CHANGED: KindRule(_S, variant_param="signed_out", footer=SECURITY_FOOTER),
+    AlertKind.EMAIL_CHANGED: KindRule(_S, variant_param="signed_out", footer=SECURITY_FOOTER),
     AlertKind.CARD_ADDED: _SEC,
     AlertKind.CARD_REMOVED: _SEC,
     AlertKind.TOTP_ENABLED: _SEC,
-    AlertKind.TOTP_DISABLED: _SEC,
+    AlertKind.TOTP_DISABLED: KindRule(_S, variant_param="signed_out", footer=SECURITY_FOOTER),
     AlertKind.RECOVERY_CODE_USED: _SEC,
     AlertKind.ACCOUNT_LOCKED: _SEC,
     AlertKind.SECURITY_EVENT: KindRule(_S, variant_param="event", footer=SECURITY_FOOTER),

@@ -82,6 +82,8 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "您的 walletdesk 账户密码已于 {time} 修改。如果是您本人操作，无需处理。",
         )
     },
+    # signed_out variants: "others" after the customer's own change, "everywhere" after
+    # customer service's (the lost-phone recovery), which signs every device out.
     "phone_changed": {
         "": _texts(
             "Your phone number was changed",
@@ -89,7 +91,25 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "at {time}. Verification codes will now go to the new number.",
             "您的手机号已更换",
             "您的 walletdesk 账户绑定的手机号已于 {time} 更换为 {new}，此后验证码将发送到新号码。",
-        )
+        ),
+        "others": _texts(
+            "Your phone number was changed",
+            "The phone number on your walletdesk account was changed to {new} "
+            "at {time}. Verification codes will now go to the new number. Your other "
+            "devices were signed out.",
+            "您的手机号已更换",
+            "您的 walletdesk 账户绑定的手机号已于 {time} 更换为 {new}，此后验证码将发送到新号码。"
+            "您的其他设备已退出登录。",
+        ),
+        "everywhere": _texts(
+            "Your phone number was changed",
+            "At your request, customer service changed the phone number on your "
+            "walletdesk account to {new} at {time}. Verification codes will now go to the "
+            "new number. Every device was signed out: sign in again with your password.",
+            "您的手机号已更换",
+            "应您的要求，客服已于 {time} 将您的 walletdesk 账户绑定的手机号更换为 {new}，"
+            "此后验证码将发送到新号码。所有设备均已退出登录，请使用密码重新登录。",
+        ),
     },
     "email_changed": {
         "": _texts(
@@ -97,7 +117,23 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "The email address on your walletdesk account was changed to {new} at {time}.",
             "您的邮箱已更换",
             "您的 walletdesk 账户绑定的邮箱已于 {time} 更换为 {new}。",
-        )
+        ),
+        "others": _texts(
+            "Your email address was changed",
+            "The email address on your walletdesk account was changed to {new} at {time}. "
+            "Your other devices were signed out.",
+            "您的邮箱已更换",
+            "您的 walletdesk 账户绑定的邮箱已于 {time} 更换为 {new}。您的其他设备已退出登录。",
+        ),
+        "everywhere": _texts(
+            "Your email address was changed",
+            "At your request, customer service changed the email address on your "
+            "walletdesk account to {new} at {time}. Every device was signed out: sign in "
+            "again with your password.",
+            "您的邮箱已更换",
+            "应您的要求，客服已于 {time} 将您的 walletdesk 账户绑定的邮箱更换为 {new}。"
+            "所有设备均已退出登录，请使用密码重新登录。",
+        ),
     },
     "card_added": {
         "": _texts(
@@ -136,7 +172,25 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "back on under Settings > Security.",
             "两步验证已关闭",
             "您的账户已于 {time} 关闭两步验证，目前仅靠密码保护。建议在“设置 > 安全”中重新开启。",
-        )
+        ),
+        "others": _texts(
+            "Two-step verification is off",
+            "Two-step verification was turned off for your account at {time}, and your "
+            "other devices were signed out. Your account is now protected by your password "
+            "alone; we recommend turning it back on under Settings > Security.",
+            "两步验证已关闭",
+            "您的账户已于 {time} 关闭两步验证，您的其他设备已退出登录。目前账户仅靠密码保护，"
+            "建议在“设置 > 安全”中重新开启。",
+        ),
+        "everywhere": _texts(
+            "Two-step verification is off",
+            "At your request, customer service turned two-step verification off for your "
+            "account at {time}, and every device was signed out. Sign in again with your "
+            "password, then turn it back on under Settings > Security.",
+            "两步验证已关闭",
+            "应您的要求，客服已于 {time} 关闭您账户的两步验证，所有设备均已退出登录。"
+            "请使用密码重新登录，然后在“设置 > 安全”中重新开启。",
+        ),
     },
     "recovery_code_used": {
         "": _texts(

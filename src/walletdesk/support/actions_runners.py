@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from walletdesk.core.money import Money
 from walletdesk.identity import store as identity_store
 from walletdesk.identity.accounts import do_set_status
+from walletdesk.identity.authentication import sign_out_for_recovery
 from walletdesk.identity.changes import do_change_contact_for_customer, do_remove_card_for_customer
 from walletdesk.identity.model import RequestContext, User, UserStatus
 from walletdesk.identity.verification import switch_totp_off
@@ -145,18 +146,21 @@ def _run_reset_2fa(deps: WalletDeps, executor: User, row: Any, ctx: RequestConte
         if not current.totp_enabled:
             raise TwoFactorNotOn("two-factor authentication is already off")
         left = switch_totp_off(conn, row.customer_id)
+        # The customer lost their authenticator, usually with the phone it was on, which
+        # may still be signed in: every session ends (they sign in again with the password).
+        ended = sign_out_for_recovery(conn, row.customer_id, now, "totp_reset")
         fresh = identity_store.get_user(conn, row.customer_id)
-        deps.identity.alert(conn, AlertKind.TOTP_DISABLED, fresh)
+        deps.identity.alert(conn, AlertKind.TOTP_DISABLED, fresh, {"signed_out": "everywhere"})
         identity_store.add_security_event(
             conn,
             fresh.id,
             "totp_reset_by_agent",
-            {"action_id": str(row.id)},
+            {"action_id": str(row.id), **ended},
             ctx.source_ip,
             now,
         )
         before = {"totp_enabled": True, "recovery_codes": int(left)}
-        after = {"totp_enabled": False, "recovery_codes": 0}
+        after = {"totp_enabled": False, "recovery_codes": 0, **ended}
         deps.identity.audit(
             conn,
             "totp.reset",

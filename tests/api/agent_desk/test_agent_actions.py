@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from agent_world import (
+    PHONE,
     action_count,
     open_ticket,
     propose,
@@ -15,7 +16,7 @@ from agent_world import (
     verify_by_document,
     verify_by_sms,
 )
-from api_world import Customer, enable_totp, sign_up
+from api_world import Customer, enable_totp, log_in, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
@@ -306,7 +307,11 @@ def test_reset_2fa_approved_turns_totp_off(
     assert approved.json()["status"] == "executed", approved.json()
     assert approved.json()["before"]["totp_enabled"] is True
     assert approved.json()["after"]["totp_enabled"] is False
-    assert me.get("/api/v1/me").json()["totp_enabled"] is False
+    # The reset ends the customer's sessions (the lost phone may be signed in): the
+    # customer signs in again with the password alone.
+    assert me.get("/api/v1/me").status_code == 401
+    again = Customer(me.client, me.user, log_in(me.client, PHONE))
+    assert again.get("/api/v1/me").json()["totp_enabled"] is False
 
 
 def test_a_lost_phone_is_replaced_by_an_agent_with_approval_and_both_numbers_hear(
@@ -324,7 +329,10 @@ def test_a_lost_phone_is_replaced_by_an_agent_with_approval_and_both_numbers_hea
     assert approved.json()["status"] == "executed", approved.json()
     assert approved.json()["before"] == {"phone": old[:-8] + "****" + old[-4:]}
     assert approved.json()["after"] == {"phone": "+86139****9000"}
-    assert me.get("/api/v1/me").json()["phone"] == "+8613900139000"
+    # The customer's sessions ended with the change; they sign in with the new number.
+    assert me.get("/api/v1/me").status_code == 401
+    again = Customer(me.client, me.user, log_in(me.client, "+8613900139000"))
+    assert again.get("/api/v1/me").json()["phone"] == "+8613900139000"
     container.dispatcher.run_once()
     # The old number hears about it too: that is how an owner would spot a takeover.
     assert container.sms.messages_to(old)

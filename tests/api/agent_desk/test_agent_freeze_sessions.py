@@ -60,6 +60,9 @@ def test_an_agents_freeze_ends_every_session_and_unfreezing_restores_changes(
     assert refused.json()["code"] == "account_frozen"
     # An agent's repair, verified and approved, still works on the frozen account
     run_action(agent, supervisor, back, ticket, "change_phone", phone="+8613900139000")
+    # (the new phone, an "I lost my phone" recovery, signs the customer out again)
+    assert back.get("/api/v1/me").status_code == 401
+    back = Customer(client, me.user, log_in(client, "+8613900139000"))
     assert back.get("/api/v1/me").json()["phone"] == "+8613900139000"
     # and once an agent unfreezes it, the owner's own changes work again
     run_action(agent, supervisor, back, ticket, "unfreeze")
