@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -110,6 +111,18 @@ def enable_totp(me: Customer, clock: FakeClock) -> list[str]:
     assert confirmed.status_code == 200, confirmed.json()
     codes: list[str] = confirmed.json()["recovery_codes"]
     return codes
+
+
+def step_up_second_factor(me: Customer, clock: FakeClock) -> str:
+    """A step-up token made with the next authenticator code (what turning 2FA off and
+    new recovery codes need); moves the clock to that code's 30 seconds."""
+    assert me.totp_secret is not None
+    clock.advance(timedelta(seconds=30))
+    response = me.post(
+        "/api/v1/me/verifications", json={"method": "totp", "code": totp_now(me.totp_secret, clock)}
+    )
+    assert response.status_code == 201, response.json()
+    return str(response.json()["verification_token"])
 
 
 def log_in(client: TestClient, login: str, password: str = STRONG, **fields: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 from agent_world import staff
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from api_world import STRONG, Customer, enable_totp, sign_up, totp_now
+from api_world import STRONG, Customer, enable_totp, sign_up, step_up_second_factor, totp_now
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, insert, select
@@ -163,7 +163,7 @@ def test_new_recovery_codes_with_a_key_are_not_kept_and_a_repeat_needs_a_new_ste
     me: Customer, container: Container, clock: FakeClock
 ) -> None:
     enable_totp(me, clock)
-    token = me.step_up()
+    token = step_up_second_factor(me, clock)
     headers = keyed("codes-1", **{"X-Verification-Token": token})
     first = me.post("/api/v1/me/2fa/recovery-codes", headers=headers)
     assert first.status_code == 200, first.json()

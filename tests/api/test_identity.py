@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from api_world import STRONG, enable_totp, sign_up, totp_now
+from api_world import STRONG, enable_totp, sign_up, step_up_second_factor, totp_now
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -244,7 +244,12 @@ def test_disabling_totp_needs_step_up_and_a_refusal_changes_nothing(
     assert refused.status_code == 403
     assert refused.json()["code"] == "verification_required"
     assert user_row(container, me.user["id"]).totp_enabled is True
-    token = me.step_up()
+    # A password step-up is not enough to turn the second factor off: it takes a code.
+    password_only = me.delete("/api/v1/me/2fa/totp", headers={"X-Verification-Token": me.step_up()})
+    assert password_only.status_code == 403
+    assert password_only.json()["code"] == "second_factor_required"
+    assert user_row(container, me.user["id"]).totp_enabled is True
+    token = step_up_second_factor(me, clock)
     assert (
         me.delete("/api/v1/me/2fa/totp", headers={"X-Verification-Token": token}).status_code == 204
     )

@@ -133,29 +133,37 @@ def _second_factor_ok(
             store.update_user(conn, row.id, totp_last_step=step)
             return True
         assert recovery_code is not None
-        used = conn.execute(
-            update(t.recovery_codes)
-            .where(
-                and_(
-                    t.recovery_codes.c.user_id == row.id,
-                    t.recovery_codes.c.code_hash == hash_recovery_code(recovery_code),
-                    t.recovery_codes.c.used_at.is_(None),
-                )
-            )
-            .values(used_at=now)
-        )
-        if used.rowcount != 1:
-            return False
-        user = User.from_row(fresh)
-        remaining = store.unused_recovery_codes(conn, row.id)
-        deps.alert(conn, AlertKind.RECOVERY_CODE_USED, user, {"remaining": remaining})
-        store.add_security_event(
-            conn, row.id, "recovery_code_used", {"remaining": remaining}, ctx.source_ip, now
-        )
-        deps.audit(conn, "recovery_code.used", actor=user, subject=user, ctx=ctx)
-        return True
+        return spend_recovery_code(deps, conn, fresh, recovery_code, ctx, now)
 
     return deps.transaction(work)
+
+
+def spend_recovery_code(
+    deps: IdentityDeps, conn: Connection, row: Any, code: str, ctx: RequestContext, now: datetime
+) -> bool:
+    """Spend one of the user's unused recovery codes (``row``: their locked user row);
+    alerts, records and audits the use. False when ``code`` is not one of them."""
+    used = conn.execute(
+        update(t.recovery_codes)
+        .where(
+            and_(
+                t.recovery_codes.c.user_id == row.id,
+                t.recovery_codes.c.code_hash == hash_recovery_code(code),
+                t.recovery_codes.c.used_at.is_(None),
+            )
+        )
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        return False
+    user = User.from_row(row)
+    remaining = store.unused_recovery_codes(conn, row.id)
+    deps.alert(conn, AlertKind.RECOVERY_CODE_USED, user, {"remaining": remaining})
+    store.add_security_event(
+        conn, row.id, "recovery_code_used", {"remaining": remaining}, ctx.source_ip, now
+    )
+    deps.audit(conn, "recovery_code.used", actor=user, subject=user, ctx=ctx)
+    return True
 
 
 def unknown_login_key(kind: str, value: str) -> str:

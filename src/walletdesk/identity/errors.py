@@ -46,6 +46,14 @@ class VerificationRequired(WalletdeskError):
     http_status = 403
 
 
+class SecondFactorRequired(WalletdeskError):
+    """The step-up was made with the password or an SMS code, and this change needs the
+    second factor itself (an authenticator code or a recovery code)."""
+
+    code = "second_factor_required"
+    http_status = 403
+
+
 class AccountFrozen(WalletdeskError):
     code = "account_frozen"
     http_status = 403

@@ -35,6 +35,14 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "请先验证身份：重新输入密码、身份验证器验证码或短信验证码。",
     },
     "title.verification_required": {"en": "Verification needed", "zh-CN": "需要验证身份"},
+    "second_factor_required": {
+        "en": "Confirm it's you with a code from your authenticator app or a recovery code "
+        "first: your password alone cannot turn two-factor authentication off or make new "
+        "recovery codes.",
+        "zh-CN": "请先使用身份验证器应用中的验证码或恢复码验证身份：仅凭密码无法关闭双重验证或"
+        "重新生成恢复码。",
+    },
+    "title.second_factor_required": {"en": "Second factor needed", "zh-CN": "需要第二重验证"},
     "account_frozen": {
         "en": "This account is frozen: you can look, but money cannot move and the password, "
         "phone, email, cards and two-factor settings cannot change. Contact customer service.",

@@ -35,6 +35,13 @@ class VerificationMethod(StrEnum):
     PASSWORD = "password"  # noqa: S105 - a method name, not a secret
     TOTP = "totp"
     SMS = "sms"
+    # One of the ten codes shown when 2FA was turned on (spent, like at login).
+    RECOVERY_CODE = "recovery_code"
+
+
+# Step-ups that prove the second factor, not only the password: what turning 2FA off or
+# making new recovery codes needs, or a stolen password would be enough to undo 2FA.
+SECOND_FACTOR_METHODS = frozenset({VerificationMethod.TOTP, VerificationMethod.RECOVERY_CODE})
 
 
 @dataclass(frozen=True, slots=True)

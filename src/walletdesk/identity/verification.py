@@ -25,15 +25,23 @@ from walletdesk.identity.authentication import (
     record_failed_attempt,
     refuse_if_locked,
     sign_out_for_recovery,
+    spend_recovery_code,
 )
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     CodeInvalid,
+    SecondFactorRequired,
     TotpAlreadyEnabled,
     TotpNotEnrolled,
     VerificationRequired,
 )
-from walletdesk.identity.model import Principal, RequestContext, User, VerificationMethod
+from walletdesk.identity.model import (
+    SECOND_FACTOR_METHODS,
+    Principal,
+    RequestContext,
+    User,
+    VerificationMethod,
+)
 from walletdesk.identity.tokens import hash_token, new_numeric_code, new_token
 from walletdesk.identity.totp import (
     hash_recovery_code,
@@ -193,6 +201,12 @@ def check_presence(
         if not code or not _consume_totp(deps, user.id, code, now):
             _note_failed_verification(deps, user, method, source, ctx)
             raise CodeInvalid("that code is not right or was already used")
+    elif method is VerificationMethod.RECOVERY_CODE:
+        if not user.totp_enabled:
+            raise TotpNotEnrolled("two-factor authentication is not on for this account")
+        if not code or not _consume_recovery_code(deps, user.id, code, now, ctx):
+            _note_failed_verification(deps, user, method, source, ctx)
+            raise CodeInvalid("that recovery code is not right or was already used")
     elif not code or not _consume_sms(deps, user.id, code, now, code_for):
         _note_failed_verification(deps, user, method, source, ctx)
         raise CodeInvalid("that code is not right, has expired, or was already used")
@@ -222,6 +236,16 @@ def _consume_totp(deps: IdentityDeps, user_id: uuid.UUID, code: str, now: dateti
             return False
         store.update_user(conn, user_id, totp_last_step=step)
         return True
+
+    return deps.transaction(work)
+
+
+def _consume_recovery_code(
+    deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime, ctx: RequestContext
+) -> bool:
+    def work(conn: Connection) -> bool:
+        row = store.user_row(conn, user_id, lock=True)
+        return spend_recovery_code(deps, conn, row, code.strip(), ctx, now)
 
     return deps.transaction(work)
 
@@ -273,27 +297,37 @@ def _consume_sms(
 
 
 def consume_verification(
-    conn: Connection, deps: IdentityDeps, user_id: uuid.UUID, token: str | None, purpose: str
+    conn: Connection,
+    deps: IdentityDeps,
+    user_id: uuid.UUID,
+    token: str | None,
+    purpose: str,
+    *,
+    second_factor: bool = False,
 ) -> None:
     """Spend a step-up token inside the sensitive action's own transaction.
 
     If the action then fails, the transaction rolls back and the token is unspent.
+    ``second_factor``: only a token made with an authenticator or a recovery code counts
+    (SecondFactorRequired otherwise, the token left unspent for a change it can buy).
     """
     if not token:
         raise VerificationRequired("confirm it's you first (password, authenticator or SMS code)")
     now = deps.clock.now()
-    result = conn.execute(
-        update(t.verifications)
-        .where(
-            and_(
-                t.verifications.c.token_hash == hash_token(token),
-                t.verifications.c.user_id == user_id,
-                t.verifications.c.used_at.is_(None),
-                t.verifications.c.expires_at > now,
-            )
-        )
-        .values(used_at=now, used_for=purpose)
+    live = and_(
+        t.verifications.c.token_hash == hash_token(token),
+        t.verifications.c.user_id == user_id,
+        t.verifications.c.used_at.is_(None),
+        t.verifications.c.expires_at > now,
     )
+    if second_factor:
+        method = conn.execute(select(t.verifications.c.method).where(live)).scalar()
+        if method is not None and VerificationMethod(method) not in SECOND_FACTOR_METHODS:
+            raise SecondFactorRequired(
+                "confirm it's you with your authenticator app or a recovery code first"
+            )
+        live = and_(live, t.verifications.c.method.in_([m.value for m in SECOND_FACTOR_METHODS]))
+    result = conn.execute(update(t.verifications).where(live).values(used_at=now, used_for=purpose))
     if result.rowcount != 1:
         raise VerificationRequired(
             "that confirmation has expired or was already used; confirm it's you again"
@@ -424,7 +458,11 @@ def do_disable_totp(
         refuse_if_frozen(row.status)
         if not row.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on")
-        consume_verification(conn, deps, user.id, verification_token, "totp.disable")
+        # The second factor itself must be shown: with the password alone (a phished or
+        # reused one) whoever holds a session could strip 2FA off the account.
+        consume_verification(
+            conn, deps, user.id, verification_token, "totp.disable", second_factor=True
+        )
         switch_totp_off(conn, user.id)
         # Often turned off because the phone with the authenticator app is gone, and that
         # phone may still be signed in: the other sessions end, this one stays.
@@ -460,7 +498,16 @@ def do_regenerate_recovery_codes(
         refuse_if_frozen(row.status)
         if not row.totp_enabled:
             raise TotpNotEnrolled("two-factor authentication is not on")
-        consume_verification(conn, deps, user.id, verification_token, "recovery_codes.regenerate")
+        # New codes replace the owner's: with the password alone, a thief would get a
+        # second factor of their own and void the owner's way back in.
+        consume_verification(
+            conn,
+            deps,
+            user.id,
+            verification_token,
+            "recovery_codes.regenerate",
+            second_factor=True,
+        )
         _replace_recovery_codes(conn, user.id, codes, now)
         deps.audit(conn, "recovery_codes.regenerated", actor=user, subject=user, ctx=ctx)
 

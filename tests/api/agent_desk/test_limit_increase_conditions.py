@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from agent_world import open_ticket, propose, snapshot, verify_by_document
-from api_world import Customer, enable_totp
+from api_world import Customer, enable_totp, step_up_second_factor
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from test_agent_limit_requests import EVIDENCE, customer_with_request
@@ -85,7 +85,10 @@ def test_turning_2fa_off_suspends_a_raise_and_turning_it_back_on_restores_it(
     raise_day_limit(container, agent, me, 800_000)
     assert day_limit(me) == "8000.00"
 
-    off = me.delete("/api/v1/me/2fa/totp", headers={"X-Verification-Token": me.step_up()})
+    off = me.delete(
+        "/api/v1/me/2fa/totp",
+        headers={"X-Verification-Token": step_up_second_factor(me, clock)},
+    )
     assert off.status_code == 204
 
     # Single factor at tier II: ¥1,000 a day, whatever was granted before.
@@ -164,7 +167,10 @@ def test_approving_a_request_after_the_customer_turned_2fa_off_is_refused_and_ch
     verify_by_document(agent, ticket_id)
     proposed = propose(agent, me, "approve_limit_request", ticket_id, "k1", request_id=request_id)
     assert proposed.status_code == 201, proposed.json()
-    off = me.delete("/api/v1/me/2fa/totp", headers={"X-Verification-Token": me.step_up()})
+    off = me.delete(
+        "/api/v1/me/2fa/totp",
+        headers={"X-Verification-Token": step_up_second_factor(me, clock)},
+    )
     assert off.status_code == 204
     before = snapshot(container, me)
 
