@@ -55,6 +55,10 @@ def new_customer(container: Container, *, locale: str = "en", name: str = "Test 
     )
 
 
+# The authenticator of qualified_for_raises's customers: they log in with its codes.
+RAISES_TOTP_SECRET = pyotp.random_base32()
+
+
 def qualified_for_raises(container: Container, customer: User) -> User:
     """The customer at tier II with 2FA on: only such an account may have its limits
     raised (DOMAIN.md §2). Set-up only: verifying and enrolling are tested in tests/api."""
@@ -62,7 +66,7 @@ def qualified_for_raises(container: Container, customer: User) -> User:
         conn.execute(
             update(identity_tables.users)
             .where(identity_tables.users.c.id == customer.id)
-            .values(kyc_tier="II", totp_enabled=True, totp_secret=pyotp.random_base32())
+            .values(kyc_tier="II", totp_enabled=True, totp_secret=RAISES_TOTP_SECRET)
         )
         return identity_store.get_user(conn, customer.id)
 
@@ -240,7 +244,9 @@ def test_story_5_a_limit_raise_is_verified_proposed_and_approved_by_a_second_per
     )
     expect(page.locator("#verify-code")).to_have_count(0)
 
-    customer_tab = customer_signed_in(browser, live_server, customer)
+    customer_tab = customer_signed_in(
+        browser, live_server, customer, code=pyotp.TOTP(RAISES_TOTP_SECRET).now()
+    )
     try:
         customer_tab.goto(f"/me/help/tickets/{ticket['id']}")
         confirm = customer_tab.get_by_test_id("confirm-identity")
