@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=12, ge=1)
     verification_ttl_seconds: int = Field(default=300, ge=30)
     sms_code_ttl_seconds: int = Field(default=300, ge=30)
+    # Texts with a one-time code to one phone number (the customer's own step-ups and
+    # agents' checks on tickets together): each costs money and, unchecked, lets a
+    # session holder or an agent flood someone's phone. 5 per 15 minutes covers retries
+    # of a lost text; 10 per day (a rolling day from the first) stops a slow flood.
+    sms_codes_per_phone_short: int = Field(default=5, ge=1)
+    sms_short_window_minutes: int = Field(default=15, ge=1)
+    sms_codes_per_phone_daily: int = Field(default=10, ge=1)
     # Lockout: this many failures in the window locks the account for lockout_minutes.
     max_failed_logins: int = Field(default=5, ge=1)
     max_failed_logins_per_source: int = Field(default=20, ge=1)

@@ -182,6 +182,35 @@ def _throttle_row(conn: Connection, key: str | None, *, lock: bool = False) -> A
     return conn.execute(query.with_for_update() if lock else query).first()
 
 
+def count_text_to(
+    conn: Connection, phone: str, now: datetime, windows: list[tuple[str, int, timedelta]]
+) -> datetime | None:
+    """Count one more code texted to ``phone`` in each ``(name, limit, window)``; returns
+    when the first full window ends instead if any is full (then the caller must send
+    nothing and roll back what was counted here).
+
+    Kept in the source throttle table under hashed keys, like unknown logins, so the
+    table holds no phone numbers. A window starts at its first text (fixed windows)."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(phone.encode()).digest()).decode()
+    for name, limit, window in windows:
+        key = f"sms-{name}:{digest.rstrip('=')}"
+        row = _throttle_row(conn, key, lock=True)
+        if row is None or row.first_failure_at + window <= now:
+            sent, first = 0, now
+        else:
+            sent, first = row.failures, row.first_failure_at
+        if sent >= limit:
+            return first + window
+        values = {"failures": sent + 1, "first_failure_at": first, "locked_until": None}
+        if row is None:
+            conn.execute(insert(t.source_throttle).values(source=key, **values))
+        else:
+            conn.execute(
+                update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
+            )
+    return None
+
+
 def _count_failure(
     conn: Connection, key: str, limit: int, now: datetime, window: timedelta, lock_for: timedelta
 ) -> datetime | None:

@@ -101,3 +101,15 @@ class KycRejected(ValidationError):
 
 class UserNotFound(NotFound):
     code = "not_found"
+
+
+class SmsRateLimited(WalletdeskError):
+    """Too many codes were texted to this phone number lately; nothing was sent.
+    ``retry_after_seconds`` becomes the Retry-After header."""
+
+    code = "sms_rate_limited"
+    http_status = 429
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **params: object) -> None:
+        super().__init__(detail, **params)
+        self.retry_after_seconds = retry_after_seconds

@@ -43,6 +43,13 @@ ERRORS: dict[str, dict[str, str]] = {
         "重新生成恢复码。",
     },
     "title.second_factor_required": {"en": "Second factor needed", "zh-CN": "需要第二重验证"},
+    "sms_rate_limited": {
+        "en": "Too many codes were sent to this phone number. Nothing was sent this time; "
+        "try again after {retry_after} (UTC), or confirm with your password or authenticator.",
+        "zh-CN": "发送到该手机号的验证码次数过多，本次未发送。请在 {retry_after}（UTC）之后再试，"
+        "或使用密码或身份验证器验证。",
+    },
+    "title.sms_rate_limited": {"en": "Too many codes", "zh-CN": "验证码发送过于频繁"},
     "account_frozen": {
         "en": "This account is frozen: you can look, but money cannot move and the password, "
         "phone, email, cards and two-factor settings cannot change. Contact customer service.",

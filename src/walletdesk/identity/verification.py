@@ -22,6 +22,7 @@ from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.authentication import (
+    count_text_to,
     record_failed_attempt,
     refuse_if_locked,
     sign_out_for_recovery,
@@ -31,6 +32,7 @@ from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     CodeInvalid,
     SecondFactorRequired,
+    SmsRateLimited,
     TotpAlreadyEnabled,
     TotpNotEnrolled,
     VerificationRequired,
@@ -82,6 +84,8 @@ def do_send_sms_code(
     only for that purpose (:func:`do_verify`'s ``code_for``): a code a text said was
     for a ticket cannot step up a payout, and an agent's check does not cancel the
     customer's own code. A new code replaces any earlier one of the same purpose.
+
+    Raises SmsRateLimited (nothing sent) past the per-number limits in settings.
     """
     if purpose not in CODE_KINDS:
         raise ValueError(f"{purpose} is not a kind of alert that carries a code")
@@ -92,7 +96,26 @@ def do_send_sms_code(
     code = new_numeric_code()
     expires_at = now + timedelta(seconds=deps.settings.sms_code_ttl_seconds)
 
+    settings = deps.settings
+    windows = [
+        (
+            "short",
+            settings.sms_codes_per_phone_short,
+            timedelta(minutes=settings.sms_short_window_minutes),
+        ),
+        ("day", settings.sms_codes_per_phone_daily, timedelta(days=1)),
+    ]
+
     def work(conn: Connection) -> None:
+        # Counted per phone number before anything else: over a limit, the raise rolls
+        # this transaction back, so no code is stored, queued or counted.
+        retry_at = count_text_to(conn, user.phone or "", now, windows)
+        if retry_at is not None:
+            raise SmsRateLimited(
+                "too many codes were sent to this phone number; try again later",
+                retry_after_seconds=max(1, int((retry_at - now).total_seconds())),
+                retry_after=retry_at.isoformat(),
+            )
         # A new code replaces any earlier one for the same purpose: only the latest works.
         conn.execute(
             delete(t.sms_challenges).where(
