@@ -1,6 +1,7 @@
 """Time-driven work nobody asks for: holds that expire, intents that time out, webhooks to
-deliver, SLA targets that breach, and now and then a full check of the ledger's
-invariants and a copy of the audit chain's head to the anchor file. One pass is idempotent; the embedded server runs it in a thread,
+deliver, SLA targets that breach, idempotency keys past their 24 hours, and now and then
+a full check of the ledger's invariants and a copy of the audit chain's head to the
+anchor file. One pass is idempotent; the embedded server runs it in a thread,
 ``walletdesk worker`` in production.
 """
 
@@ -12,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from walletdesk.api.idempotency import purge_expired
 from walletdesk.audit.anchors import append_anchor
 from walletdesk.bootstrap import Container
 from walletdesk.support.tickets.service import TicketDeps, detect_breaches
@@ -30,6 +32,8 @@ class Pass:
     ledger_problems: int | None = None
     # The seq this pass anchored; None when it wrote no anchor.
     audit_anchor_seq: int | None = None
+    # Idempotency keys past their 24 hours, deleted.
+    idempotency_keys_purged: int = 0
 
 
 class Housekeeper:
@@ -49,6 +53,7 @@ class Housekeeper:
             sla_breaches=len(detect_breaches(TicketDeps.of(c.engine, c.clock))),
             ledger_problems=self.check_ledger_when_due(),
             audit_anchor_seq=self.anchor_audit_when_due(),
+            idempotency_keys_purged=purge_expired(c.engine, c.clock.now()),
         )
 
     def check_ledger_when_due(self) -> int | None:

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from api_world import sign_up
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from wallet_world import available, open_shop, top_up
 
+from walletdesk.api import idempotency
 from walletdesk.audit.anchors import check_anchors
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.housekeeping import Housekeeper
+from walletdesk.wallet import tables as wallet_tables
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -95,3 +97,35 @@ def test_a_pass_anchors_the_audit_head_once_per_interval(
     # Within the interval nothing more is written, even though the head moved.
     assert keeper.run_once().audit_anchor_seq is None
     assert len(anchors.read_text().splitlines()) == 1
+
+
+def test_a_pass_forgets_idempotency_keys_past_their_24_hours_and_keeps_the_rest(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 2)  # several batches in one pass
+    now = clock.now()
+    ages = {"old-1": 25, "old-2": 48, "old-3": 24 * 30, "young": 23}
+    with container.engine.begin() as conn:
+        conn.execute(
+            insert(wallet_tables.idempotency_keys),
+            [
+                {
+                    "principal": "p" * 64,
+                    "key": key,
+                    "request_hash": "h" * 64,
+                    "state": "done",
+                    "status_code": 201,
+                    "response": "{}",
+                    "created_at": now - timedelta(hours=hours),
+                }
+                for key, hours in ages.items()
+            ],
+        )
+
+    first = Housekeeper(container).run_once()
+
+    assert first.idempotency_keys_purged == 3
+    with container.engine.connect() as conn:
+        left = conn.execute(select(wallet_tables.idempotency_keys.c.key)).scalars().all()
+    assert left == ["young"]
+    assert Housekeeper(container).run_once().idempotency_keys_purged == 0

@@ -64,7 +64,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -255,6 +255,40 @@ class IdempotencyMiddleware:
         await run_in_threadpool(_finish, container.engine, where, status, content, answer)
         await send(start)
         await send({"type": "http.response.body", "body": content, "more_body": False})
+
+
+# Keys deleted per statement by purge_expired, and statements per call: a pass stays
+# short (and its locks brief) however large the backlog; the next pass goes on.
+PURGE_BATCH = 5_000
+PURGE_BATCHES = 20
+
+
+def purge_expired(engine: Engine, now: datetime) -> int:
+    """Delete keys older than RETENTION (their answers are no longer given: a repeat runs
+    as new); returns how many. Run by housekeeping on every pass."""
+    c = t.idempotency_keys.c
+    oldest = (
+        select(c.principal, c.key)
+        .where(c.created_at < now - RETENTION)
+        .order_by(c.created_at)
+        .limit(PURGE_BATCH)
+    )
+    purged = 0
+    for _ in range(PURGE_BATCHES):
+        with engine.begin() as conn:
+            batch = conn.execute(oldest).all()
+            if not batch:
+                break
+            conn.execute(
+                delete(t.idempotency_keys).where(
+                    tuple_(c.principal, c.key).in_([tuple(row) for row in batch]),
+                    c.created_at < now - RETENTION,
+                )
+            )
+        purged += len(batch)
+        if len(batch) < PURGE_BATCH:
+            break
+    return purged
 
 
 def _still_signed_in(container: Container, authorization: str) -> bool:

@@ -206,6 +206,8 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("response", Text),
     Column("created_at", UTCDateTime, nullable=False),
+    # Housekeeping deletes keys past their 24 hours by it (api/idempotency.purge_expired).
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
 webhook_deliveries = Table(
