@@ -288,21 +288,7 @@ def _book_approval(
     A hold that lapsed under the old 24 h timeout was already released, while the bank
     did move the money: the same movement is then posted afresh as one transfer.
     """
-    [result] = deps.ledger.create_transfers_in(
-        conn,
-        [
-            NewTransfer(
-                id=uuid.uuid5(NAMESPACE, f"settle:{row.id}"),
-                debit_account_id=None,
-                credit_account_id=None,
-                amount=None,
-                currency=row.currency,
-                code=row.kind,
-                flags=TransferFlags.POST_PENDING,
-                pending_id=row.hold_transfer_id,
-            )
-        ],
-    )
+    result = _resolve_hold(deps, conn, row, TransferFlags.POST_PENDING)
     if result.succeeded:
         return
     if result is not CreateTransferResult.PENDING_TRANSFER_EXPIRED:
@@ -328,8 +314,11 @@ def _book_approval(
         raise RuntimeError(f"ledger refused to book a lapsed funding: {result}")
 
 
-def _void_hold(deps: WalletDeps, conn: Connection, row: Any) -> None:
-    """Give the held money back after a definite decline (a lapsed hold already was)."""
+def _resolve_hold(
+    deps: WalletDeps, conn: Connection, row: Any, flags: TransferFlags
+) -> CreateTransferResult:
+    """Post or void a funding's hold. One id for either (settle:<funding>): the ledger
+    takes only the first, so a funding's hold is resolved once, one way."""
     [result] = deps.ledger.create_transfers_in(
         conn,
         [
@@ -340,11 +329,17 @@ def _void_hold(deps: WalletDeps, conn: Connection, row: Any) -> None:
                 amount=None,
                 currency=row.currency,
                 code=row.kind,
-                flags=TransferFlags.VOID_PENDING,
+                flags=flags,
                 pending_id=row.hold_transfer_id,
             )
         ],
     )
+    return result
+
+
+def _void_hold(deps: WalletDeps, conn: Connection, row: Any) -> None:
+    """Give the held money back after a definite decline (a lapsed hold already was)."""
+    result = _resolve_hold(deps, conn, row, TransferFlags.VOID_PENDING)
     if not result.succeeded and result is not CreateTransferResult.PENDING_TRANSFER_EXPIRED:
         raise RuntimeError(f"ledger refused to void a funding hold: {result}")
 
