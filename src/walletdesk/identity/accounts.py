@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
-from walletdesk.identity.authentication import revoke_sessions, void_step_ups
+from walletdesk.identity.authentication import sign_out_for_recovery
 from walletdesk.identity.contacts import normalise_email, normalise_phone
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import AccountFrozen, LoginRequired, LoginTaken
@@ -165,12 +165,9 @@ def do_set_status(
         now = deps.clock.now()
         changed: dict[str, object] = {"status": status.value}
         if status is UserStatus.FROZEN:
-            changed["sessions_ended"] = revoke_sessions(
-                conn, user_id, now, "account_frozen", keep=keep
-            )
-            # Even the kept session's step-ups: nothing they authorise is allowed while
-            # frozen, and none should still work the moment the account is unfrozen.
-            changed["step_ups_voided"] = void_step_ups(conn, user_id, now, "account_frozen")
+            # Even the kept session's step-ups are voided: nothing they authorise is
+            # allowed while frozen, and none should still work once it is unfrozen.
+            changed.update(sign_out_for_recovery(conn, user_id, now, "account_frozen", keep=keep))
         detail = {"reason": reason, **changed}
         store.add_security_event(
             conn, user_id, f"account_{status.value}", detail, ctx.source_ip, now

@@ -171,8 +171,13 @@ def unknown_login_key(kind: str, value: str) -> str:
 
     Hashed so the table does not keep a list of the phone numbers and addresses people
     typed; 49 characters, within the key column's 64."""
-    digest = hashlib.sha256(f"{kind}:{value}".encode()).digest()
-    return "login:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return "login:" + _hashed(f"{kind}:{value}")
+
+
+def _hashed(value: str) -> str:
+    """A throttle key's part that names a person's phone or login without storing it."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def _throttle_row(conn: Connection, key: str | None, *, lock: bool = False) -> Any | None:
@@ -180,6 +185,23 @@ def _throttle_row(conn: Connection, key: str | None, *, lock: bool = False) -> A
         return None
     query = select(t.source_throttle).where(t.source_throttle.c.source == key)
     return conn.execute(query.with_for_update() if lock else query).first()
+
+
+def _counted(row: Any | None, now: datetime, window: timedelta) -> tuple[int, datetime]:
+    """(count so far, start) of a throttle row's fixed window; a new window when none
+    is running (no row, or its window ended)."""
+    if row is None or row.first_failure_at + window <= now:
+        return 0, now
+    return int(row.failures), row.first_failure_at
+
+
+def _save_throttle(conn: Connection, key: str, row: Any | None, **values: Any) -> None:
+    if row is None:
+        conn.execute(insert(t.source_throttle).values(source=key, **values))
+    else:
+        conn.execute(
+            update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
+        )
 
 
 def count_text_to(
@@ -191,23 +213,14 @@ def count_text_to(
 
     Kept in the source throttle table under hashed keys, like unknown logins, so the
     table holds no phone numbers. A window starts at its first text (fixed windows)."""
-    digest = base64.urlsafe_b64encode(hashlib.sha256(phone.encode()).digest()).decode()
+    digest = _hashed(phone)
     for name, limit, window in windows:
-        key = f"sms-{name}:{digest.rstrip('=')}"
+        key = f"sms-{name}:{digest}"
         row = _throttle_row(conn, key, lock=True)
-        if row is None or row.first_failure_at + window <= now:
-            sent, first = 0, now
-        else:
-            sent, first = row.failures, row.first_failure_at
+        sent, first = _counted(row, now, window)
         if sent >= limit:
             return first + window
-        values = {"failures": sent + 1, "first_failure_at": first, "locked_until": None}
-        if row is None:
-            conn.execute(insert(t.source_throttle).values(source=key, **values))
-        else:
-            conn.execute(
-                update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
-            )
+        _save_throttle(conn, key, row, failures=sent + 1, first_failure_at=first, locked_until=None)
     return None
 
 
@@ -217,18 +230,12 @@ def _count_failure(
     """One more failure for ``key`` (a source address or an unknown login) in its window;
     returns when the key is locked until, if this failure reached ``limit``."""
     row = _throttle_row(conn, key, lock=True)
-    if row is None or row.first_failure_at + window <= now:
-        failures, first = 1, now
-    else:
-        failures, first = row.failures + 1, row.first_failure_at
+    failures, first = _counted(row, now, window)
+    failures += 1
     locked_until = now + lock_for if failures >= limit else None
-    values = {"failures": failures, "first_failure_at": first, "locked_until": locked_until}
-    if row is None:
-        conn.execute(insert(t.source_throttle).values(source=key, **values))
-    else:
-        conn.execute(
-            update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
-        )
+    _save_throttle(
+        conn, key, row, failures=failures, first_failure_at=first, locked_until=locked_until
+    )
     return locked_until
 
 

@@ -349,7 +349,6 @@ def consume_verification(
             raise SecondFactorRequired(
                 "confirm it's you with your authenticator app or a recovery code first"
             )
-        live = and_(live, t.verifications.c.method.in_([m.value for m in SECOND_FACTOR_METHODS]))
     result = conn.execute(update(t.verifications).where(live).values(used_at=now, used_for=purpose))
     if result.rowcount != 1:
         raise VerificationRequired(
