@@ -112,10 +112,12 @@ def test_freezing_an_already_frozen_account_voids_nothing_new(
     client: TestClient, container: Container
 ) -> None:
     me = sign_up(client, phone=PHONE)
-    assert me.post("/api/v1/me/freeze", json={"reason": "phone stolen"}).status_code == 200
     me.step_up()
+    assert me.post("/api/v1/me/freeze", json={"reason": "phone stolen"}).status_code == 200
     before = step_ups(container, me.user["id"])
     again = me.post("/api/v1/me/freeze", json={"reason": "phone stolen"})
     assert again.status_code == 200
-    # The token taken while frozen stays as it was (a freeze refuses what it would buy).
-    assert step_ups(container, me.user["id"]) == before == [(None, False)]
+    # The second freeze finds nothing to void (none can be made while frozen) and is not
+    # recorded again: one freeze event, the first's.
+    assert step_ups(container, me.user["id"]) == before == [("void:account_frozen", True)]
+    assert event(container, "account_frozen")["step_ups_voided"] == 1

@@ -121,15 +121,22 @@ def get_me(deps: IdentityDeps, user_id: uuid.UUID) -> User:
 
 
 def refuse_if_frozen(status: UserStatus | str) -> None:
-    """Raise AccountFrozen for a frozen account.
+    """Raise AccountFrozen for a frozen (or closed) account.
 
-    Called by every self-service change of password, phone, email, bank cards and 2FA:
-    a freeze is what an owner does when someone else may hold a session, and that
+    Called by every self-service change of password, phone, email, bank cards, 2FA and
+    verification tier, and before a customer's own step-up token or step-up SMS code is
+    made: a freeze is what an owner does when someone else may hold a session, and that
     someone must not then lock the owner out by changing the account's secrets or
-    contacts. Agents' changes (identity verified on a ticket, a second approver) are
-    how a frozen account is repaired, so they do not call this.
+    contacts, raise what the account may do, or collect proof to spend after an unfreeze.
+    Agents' changes (identity verified on a ticket, a second approver) are how a frozen
+    account is repaired, so they do not call this, nor does the customer's confirmation
+    of an agent's check on a ticket (which an unfreeze needs).
+
+    A closed account cannot sign in (authentication refuses its sessions), so it only
+    gets here when it was closed during the request; it is refused the same way, as a
+    payment from it is (``account_frozen``), since it may change even less.
     """
-    if UserStatus(status) is UserStatus.FROZEN:
+    if UserStatus(status) is not UserStatus.ACTIVE:
         raise AccountFrozen("this account is frozen; contact customer service")
 
 

@@ -5,9 +5,9 @@ new contact (so a takeover is noticed by the real owner), is audited with
 before/after values, and starts a cooling-off period during which withdrawals to
 a newly added card are held.
 
-While the account is frozen none of these self-service changes is accepted
-(:func:`walletdesk.identity.accounts.refuse_if_frozen`); an agent's verified and
-approved change is how a frozen account gets repaired.
+While the account is frozen none of these self-service changes is accepted, a KYC
+tier upgrade included (:func:`walletdesk.identity.accounts.refuse_if_frozen`); an
+agent's verified and approved change is how a frozen account gets repaired.
 """
 
 from __future__ import annotations
@@ -406,8 +406,13 @@ def do_submit_kyc(
     selfie_provided: bool,
     ctx: RequestContext,
 ) -> dict[str, Any]:
-    """Check identity evidence through the provider; grant the tier its channels allow."""
+    """Check identity evidence through the provider; grant the tier its channels allow.
+
+    Raises AccountFrozen while the account is frozen, before the evidence goes to the
+    provider: whoever holds a frozen account's session must not raise what it may do
+    (tier II and III unlock larger payments and limit increases)."""
     user = principal.user
+    refuse_if_frozen(user.status)
     has_card = bool(list_cards(deps, user.id))
     result = deps.identity_provider.check(
         Evidence(
@@ -435,6 +440,8 @@ def do_submit_kyc(
     now = deps.clock.now()
 
     def work(conn: Connection) -> dict[str, Any]:
+        # Again under the row lock: a freeze may have landed while the provider answered.
+        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         conn.execute(
             insert(t.kyc_checks).values(
                 id=uuid.uuid4(),

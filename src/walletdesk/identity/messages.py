@@ -51,10 +51,13 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "title.sms_rate_limited": {"en": "Too many codes", "zh-CN": "验证码发送过于频繁"},
     "account_frozen": {
-        "en": "This account is frozen: you can look, but money cannot move and the password, "
-        "phone, email, cards and two-factor settings cannot change. Contact customer service.",
-        "zh-CN": "该账户已冻结：可以查看，但无法转出资金，也无法修改密码、手机号、邮箱、银行卡或"
-        "双重验证设置。请联系客服。",
+        "en": "This account is frozen: you can look, but money cannot move, the password, "
+        "phone, email, cards, two-factor settings and verification tier cannot change, and no "
+        "confirmation code or step-up can be made for them. Contact customer service: an agent "
+        "can check it's you on your ticket and unfreeze it.",
+        "zh-CN": "该账户已冻结：可以查看，但无法转出资金，无法修改密码、手机号、邮箱、银行卡、"
+        "双重验证设置或实名认证等级，也无法为此获取验证码或进行身份验证。请联系客服：客服可在"
+        "您的工单中核实本人身份后为您解冻。",
     },
     "title.account_frozen": {"en": "Account frozen", "zh-CN": "账户已冻结"},
     "password_too_weak": {

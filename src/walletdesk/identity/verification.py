@@ -85,11 +85,19 @@ def do_send_sms_code(
     for a ticket cannot step up a payout, and an agent's check does not cancel the
     customer's own code. A new code replaces any earlier one of the same purpose.
 
-    Raises SmsRateLimited (nothing sent) past the per-number limits in settings.
+    Raises AccountFrozen (nothing sent or counted) for the customer's own step-up code
+    while the account is frozen; SmsRateLimited (nothing sent) past the per-number limits
+    in settings.
     """
     if purpose not in CODE_KINDS:
         raise ValueError(f"{purpose} is not a kind of alert that carries a code")
     user = principal.user
+    # A step-up code is only good for minting a step-up token, which a frozen account
+    # may not have (do_verify). A ticket check's code is another matter: it is how the
+    # customer proves to an agent that it's them, and an agent's unfreeze needs that.
+    own_step_up = purpose is AlertKind.VERIFICATION_CODE
+    if own_step_up:
+        refuse_if_frozen(user.status)
     if not user.phone:
         raise NoPhoneOnFile("add a phone number first, or verify with your password")
     now = deps.clock.now()
@@ -107,6 +115,9 @@ def do_send_sms_code(
     ]
 
     def work(conn: Connection) -> None:
+        if own_step_up:
+            # Again under the row lock: a freeze may have landed since the session was read.
+            refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         # Counted per phone number before anything else: over a limit, the raise rolls
         # this transaction back, so no code is stored, queued or counted.
         retry_at = count_text_to(conn, user.phone or "", now, windows)
@@ -166,14 +177,24 @@ def do_verify(
     ctx: RequestContext,
 ) -> Verification:
     """Prove presence again; returns a single-use token for one sensitive action.
-    What counts as proof, and the lockout, are :func:`check_presence`'s."""
-    check_presence(deps, principal, method=method, password=password, code=code, ctx=ctx)
+    What counts as proof, and the lockout, are :func:`check_presence`'s.
+
+    Raises AccountFrozen while the account is frozen, before the password or code is
+    checked: no guess is answered or counted, no authenticator step, recovery code or
+    SMS code is spent, and no token is made. Every token a frozen account could spend
+    buys something a freeze refuses, and one made now would outlive the freeze (the
+    freeze voided those made before it)."""
     user = principal.user
+    refuse_if_frozen(user.status)
+    check_presence(deps, principal, method=method, password=password, code=code, ctx=ctx)
     now = deps.clock.now()
     token = new_token(VERIFICATION_PREFIX)
     expires_at = now + timedelta(seconds=deps.settings.verification_ttl_seconds)
 
     def work(conn: Connection) -> None:
+        # Again under the row lock, which the freeze takes too: a token made before a
+        # concurrent freeze is voided by it, and none is made after.
+        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
         conn.execute(
             insert(t.verifications).values(
                 id=uuid.uuid4(),
@@ -207,6 +228,11 @@ def check_presence(
     Wrong passwords and codes count towards the same lockout as the login form (the
     account and the source address): a stolen session must not become a way to guess
     the password or a 6-digit code without limit.
+
+    It does not refuse a frozen account, on purpose: a customer confirming an agent's
+    identity check on their ticket comes through here, and that is how a frozen account
+    gets unfrozen. Callers that make something of the proof refuse it themselves
+    (:func:`do_verify`, the password change).
     """
     user = principal.user
     now = deps.clock.now()

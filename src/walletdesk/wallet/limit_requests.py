@@ -1,6 +1,7 @@
 """Limit increase requests: decided automatically when the evidence is clear, else reviewed.
 
 Rules (the decision and its reasons are stored and shown to the user and the agent):
+- a frozen account cannot ask (``account_frozen``, nothing recorded);
 - tier I accounts cannot raise limits: they must verify their identity first;
 - two-factor authentication must be on (DOMAIN.md §2: stricter security once raised);
 - a request up to twice the tier's limit, from an account older than 30 days with
@@ -25,6 +26,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 from walletdesk.core.errors import Conflict, NotFound, ValidationError
 from walletdesk.identity import store as identity_store
 from walletdesk.identity import tables as identity_tables
+from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.identity.verification import consume_verification
@@ -144,6 +146,9 @@ def do_request_limit(
         raise ValidationError("tell us why you need the increase", field="reason")
 
     def work(conn: Connection) -> dict[str, Any]:
+        # A frozen account may not raise what it can spend (nor hold a step-up to do it
+        # with): said plainly, before the token, so the answer is not "confirm it's you".
+        refuse_if_frozen(identity_store.user_row(conn, user.id, lock=True).status)
         consume_verification(conn, deps.identity, user.id, verification_token, "limit.raise")
         fresh = identity_store.get_user(conn, user.id)
         base = base_limits(currency, fresh.kyc_tier, Scope.SPEND, limits.strength_of(fresh)).get(
