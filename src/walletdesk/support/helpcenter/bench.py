@@ -35,9 +35,11 @@ from walletdesk.support.helpcenter.search_index import (
 )
 from walletdesk.support.helpcenter.service import load_articles, search_articles
 from walletdesk.support.helpcenter.snippets import plain_text
+from walletdesk.support.helpcenter.tokenize import is_chinese
 from walletdesk.support.helpcenter.tables import help_articles
 
 TARGET_P95_MS = 10.0
+TARGET_RECALL_AT_3 = 0.9
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]?")
 _ROUNDS = 5
 _SENTENCES_PER_ARTICLE = (4, 9)
@@ -63,9 +65,8 @@ def synthetic_articles(count: int, seed: int = 7) -> Iterator[Article]:
     for number in range(count):
         locale = locales[number % len(locales)]
         body = rng.sample(pool[locale], rng.randint(*_SENTENCES_PER_ARTICLE))
-        # Titles borrow a few words of real titles, so titles compete too.
-        words = rng.choice(titles[locale]).split()
-        title = " ".join(words[: max(1, len(words) // 2)]) + f" #{number}"
+        # Titles borrow the first half of a real title, so titles compete too.
+        title = _half_title(rng.choice(titles[locale])) + f" #{number}"
         yield Article(
             slug=f"synthetic-{number:06d}",
             locale=locale,
@@ -76,11 +77,28 @@ def synthetic_articles(count: int, seed: int = 7) -> Iterator[Article]:
         )
 
 
-def _fill(engine: Engine, size: int) -> float:
-    """Load the shipped articles, then synthetic ones up to ``size`` rows. Returns seconds."""
-    started = time.perf_counter()
+def _half_title(title: str) -> str:
+    """The first half of a title: of its words in English, of its characters in Chinese.
+
+    Chinese titles have no spaces between words, so halving their space-separated words
+    kept most of them whole: every real Chinese article then had ~200 synthetic twins
+    with its exact title, and recall@3 at 10,000 articles measured those twins (SQLite
+    0.70, bench/RESULTS.md "Help-centre search, eighth sitting")."""
+    if is_chinese(title):
+        return title[: max(2, len(title) // 2)]
+    words = title.split()
+    return " ".join(words[: max(1, len(words) // 2)])
+
+
+def _load_shipped(engine: Engine) -> None:
     help_articles.create(engine, checkfirst=True)
     load_articles(engine)
+
+
+def _fill(engine: Engine, size: int) -> float:
+    """Pad the shipped articles (loaded) with synthetic ones up to ``size`` rows. Returns
+    seconds."""
+    started = time.perf_counter()
     now = SystemClock().now()
     missing = max(0, size - len(shipped_articles()))
     with engine.begin() as conn:
@@ -111,33 +129,54 @@ def _fill(engine: Engine, size: int) -> float:
     return time.perf_counter() - started
 
 
+def _recall_at_3(engine: Engine) -> dict[str, float]:
+    """The share of labelled queries with an expected article in the top three: overall
+    and per language."""
+    asked: dict[str, int] = {}
+    answered: dict[str, int] = {}
+    for labelled in LABELLED_QUERIES:
+        hits = search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
+        asked[labelled.locale] = asked.get(labelled.locale, 0) + 1
+        found = any(hit.slug in labelled.expected for hit in hits)
+        answered[labelled.locale] = answered.get(labelled.locale, 0) + found
+    recall = {"all": round(sum(answered.values()) / sum(asked.values()), 3)}
+    for locale in sorted(asked):
+        recall[locale] = round(answered[locale] / asked[locale], 3)
+    return recall
+
+
 def _measure(engine: Engine) -> dict[str, Any]:
     for labelled in LABELLED_QUERIES:  # warm caches and the statement cache
         search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
     latencies: list[float] = []
-    answered = 0
-    for round_number in range(_ROUNDS):
+    for _ in range(_ROUNDS):
         for labelled in LABELLED_QUERIES:
             started = time.perf_counter()
-            hits = search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
+            search_articles(engine, labelled.query, locale=labelled.locale, limit=3)
             latencies.append((time.perf_counter() - started) * 1000)
-            if round_number == 0 and any(hit.slug in labelled.expected for hit in hits):
-                answered += 1
     cuts = statistics.quantiles(latencies, n=100)
+    recall = _recall_at_3(engine)
     return {
         "searches": len(latencies),
         "p50_ms": round(cuts[49], 2),
         "p95_ms": round(cuts[94], 2),
         "max_ms": round(max(latencies), 2),
-        "recall_at_3": round(answered / len(LABELLED_QUERIES), 3),
+        "recall_at_3": recall["all"],
+        "recall_at_3_by_locale": recall,
     }
 
 
 def _run(engine: Engine, articles: int) -> dict[str, Any]:
+    # Recall where the labelled queries belong, the shipped help centre (the issue's
+    # target, >= 0.9), then, with latency, at ``articles`` (a stress test of ranking).
+    _load_shipped(engine)
+    shipped = _recall_at_3(engine)
     index_seconds = _fill(engine, articles)
     result = _measure(engine)
+    result["recall_at_3_shipped"] = shipped
     result["index_seconds"] = round(index_seconds, 1)
     result["meets_target"] = result["p95_ms"] <= TARGET_P95_MS
+    result["meets_recall_target"] = min(shipped.values()) >= TARGET_RECALL_AT_3
     return result
 
 
@@ -154,6 +193,7 @@ def run_search_bench(engine_url: str | None, articles: int = 10_000) -> dict[str
         "articles": articles,
         "queries": len(LABELLED_QUERIES),
         "target_p95_ms": TARGET_P95_MS,
+        "target_recall_at_3": TARGET_RECALL_AT_3,
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="walletdesk-helpbench-") as folder:
