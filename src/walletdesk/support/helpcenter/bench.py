@@ -35,8 +35,8 @@ from walletdesk.support.helpcenter.search_index import (
 )
 from walletdesk.support.helpcenter.service import load_articles, search_articles
 from walletdesk.support.helpcenter.snippets import plain_text
-from walletdesk.support.helpcenter.tokenize import is_chinese
 from walletdesk.support.helpcenter.tables import help_articles
+from walletdesk.support.helpcenter.tokenize import is_chinese
 
 TARGET_P95_MS = 10.0
 TARGET_RECALL_AT_3 = 0.9
