@@ -1,8 +1,8 @@
 """Time-driven work nobody asks for: holds that expire, intents that time out, webhooks to
-deliver, SLA targets that breach, idempotency keys past their 24 hours, and now and then
-a full check of the ledger's invariants and a copy of the audit chain's head to the
-anchor file. One pass is idempotent; the embedded server runs it in a thread,
-``walletdesk worker`` in production.
+deliver, SLA targets that breach, idempotency keys past their 24 hours, throttle rows
+whose window and lockout are over, and now and then a full check of the ledger's
+invariants and a copy of the audit chain's head to the anchor file. One pass is
+idempotent; the embedded server runs it in a thread, ``walletdesk worker`` in production.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from walletdesk.api.idempotency import purge_expired
 from walletdesk.audit.anchors import append_anchor
 from walletdesk.bootstrap import Container
+from walletdesk.identity import throttle
 from walletdesk.support.tickets.service import TicketDeps, detect_breaches
 from walletdesk.wallet.payments import expire_due
 
@@ -34,6 +35,9 @@ class Pass:
     audit_anchor_seq: int | None = None
     # Idempotency keys past their 24 hours, deleted.
     idempotency_keys_purged: int = 0
+    # Login, step-up and SMS throttle rows that no longer count (window and lockout
+    # over), deleted.
+    throttle_rows_purged: int = 0
 
 
 class Housekeeper:
@@ -54,6 +58,7 @@ class Housekeeper:
             ledger_problems=self.check_ledger_when_due(),
             audit_anchor_seq=self.anchor_audit_when_due(),
             idempotency_keys_purged=purge_expired(c.engine, c.clock.now()),
+            throttle_rows_purged=throttle.purge_expired(c.identity),
         )
 
     def check_ledger_when_due(self) -> int | None:

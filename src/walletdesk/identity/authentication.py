@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +23,12 @@ from walletdesk.identity.errors import (
     UserNotFound,
 )
 from walletdesk.identity.model import Principal, RequestContext, User, UserStatus
+from walletdesk.identity.throttle import (
+    count_failure,
+    source_key,
+    throttle_row,
+    unknown_login_key,
+)
 from walletdesk.identity.tokens import hash_token, new_token
 from walletdesk.identity.totp import hash_recovery_code, matching_step
 from walletdesk.notify.messages import AlertKind
@@ -47,7 +51,7 @@ def refuse_if_locked(deps: IdentityDeps, user_id: uuid.UUID, source: str) -> Non
     now = deps.clock.now()
     with deps.engine.connect() as conn:
         row = store.user_row(conn, user_id)
-        throttle = _throttle_row(conn, source)
+        throttle = throttle_row(conn, source)
     _refuse_while_locked(now, row, throttle)
 
 
@@ -77,14 +81,14 @@ def do_login(
 ) -> NewSession:
     """Check the password (and the second factor when on) and open a session."""
     now = deps.clock.now()
-    source = f"ip:{ctx.source_ip or 'unknown'}"
+    source = source_key(ctx.source_ip)
     try:
         kind, value = normalise_login(login)
     except ValidationError:
         kind, value = "phone", ""
     unknown_login = unknown_login_key(kind, value) if value else None
     with deps.engine.connect() as conn:
-        throttle = _throttle_row(conn, source)
+        throttle = throttle_row(conn, source)
         row = store.user_row_by_login(conn, kind, value) if value else None
         if row is not None and UserStatus(row.status) is UserStatus.CLOSED:
             # A closed account answers exactly like a login nobody has: the same failure,
@@ -96,7 +100,7 @@ def do_login(
             row = None
         # An unknown login locks exactly like an account would (see record_failed_attempt).
         pseudo_account = (
-            _throttle_row(conn, unknown_login) if row is None and unknown_login else None
+            throttle_row(conn, unknown_login) if row is None and unknown_login else None
         )
     _refuse_while_locked(now, throttle, row or pseudo_account)
     # Always one argon2 verification, so an unknown login takes as long as a known one.
@@ -166,79 +170,6 @@ def spend_recovery_code(
     return True
 
 
-def unknown_login_key(kind: str, value: str) -> str:
-    """The throttle key that counts failures for a normalised login no account has.
-
-    Hashed so the table does not keep a list of the phone numbers and addresses people
-    typed; 49 characters, within the key column's 64."""
-    return "login:" + _hashed(f"{kind}:{value}")
-
-
-def _hashed(value: str) -> str:
-    """A throttle key's part that names a person's phone or login without storing it."""
-    digest = hashlib.sha256(value.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _throttle_row(conn: Connection, key: str | None, *, lock: bool = False) -> Any | None:
-    if key is None:
-        return None
-    query = select(t.source_throttle).where(t.source_throttle.c.source == key)
-    return conn.execute(query.with_for_update() if lock else query).first()
-
-
-def _counted(row: Any | None, now: datetime, window: timedelta) -> tuple[int, datetime]:
-    """(count so far, start) of a throttle row's fixed window; a new window when none
-    is running (no row, or its window ended)."""
-    if row is None or row.first_failure_at + window <= now:
-        return 0, now
-    return int(row.failures), row.first_failure_at
-
-
-def _save_throttle(conn: Connection, key: str, row: Any | None, **values: Any) -> None:
-    if row is None:
-        conn.execute(insert(t.source_throttle).values(source=key, **values))
-    else:
-        conn.execute(
-            update(t.source_throttle).where(t.source_throttle.c.source == key).values(**values)
-        )
-
-
-def count_text_to(
-    conn: Connection, phone: str, now: datetime, windows: list[tuple[str, int, timedelta]]
-) -> datetime | None:
-    """Count one more code texted to ``phone`` in each ``(name, limit, window)``; returns
-    when the first full window ends instead if any is full (then the caller must send
-    nothing and roll back what was counted here).
-
-    Kept in the source throttle table under hashed keys, like unknown logins, so the
-    table holds no phone numbers. A window starts at its first text (fixed windows)."""
-    digest = _hashed(phone)
-    for name, limit, window in windows:
-        key = f"sms-{name}:{digest}"
-        row = _throttle_row(conn, key, lock=True)
-        sent, first = _counted(row, now, window)
-        if sent >= limit:
-            return first + window
-        _save_throttle(conn, key, row, failures=sent + 1, first_failure_at=first, locked_until=None)
-    return None
-
-
-def _count_failure(
-    conn: Connection, key: str, limit: int, now: datetime, window: timedelta, lock_for: timedelta
-) -> datetime | None:
-    """One more failure for ``key`` (a source address or an unknown login) in its window;
-    returns when the key is locked until, if this failure reached ``limit``."""
-    row = _throttle_row(conn, key, lock=True)
-    failures, first = _counted(row, now, window)
-    failures += 1
-    locked_until = now + lock_for if failures >= limit else None
-    _save_throttle(
-        conn, key, row, failures=failures, first_failure_at=first, locked_until=locked_until
-    )
-    return locked_until
-
-
 def record_failed_attempt(
     deps: IdentityDeps,
     user_id: uuid.UUID | None,
@@ -263,13 +194,13 @@ def record_failed_attempt(
     lock_for = timedelta(minutes=settings.lockout_minutes)
 
     def work(conn: Connection) -> datetime | None:
-        locked_until = _count_failure(
+        locked_until = count_failure(
             conn, source, settings.max_failed_logins_per_source, now, window, lock_for
         )
         if user_id is None:
             if unknown_login is None:
                 return locked_until
-            pseudo_lock = _count_failure(
+            pseudo_lock = count_failure(
                 conn, unknown_login, settings.max_failed_logins, now, window, lock_for
             )
             return pseudo_lock or locked_until

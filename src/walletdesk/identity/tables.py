@@ -70,6 +70,8 @@ source_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("first_failure_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime),
+    # Housekeeping deletes rows whose window ended by it (identity/throttle.purge_expired).
+    Index("ix_login_source_throttle_first_failure_at", "first_failure_at"),
 )
 
 devices = Table(

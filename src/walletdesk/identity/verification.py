@@ -22,7 +22,6 @@ from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.authentication import (
-    count_text_to,
     record_failed_attempt,
     refuse_if_locked,
     sign_out_for_recovery,
@@ -44,6 +43,7 @@ from walletdesk.identity.model import (
     User,
     VerificationMethod,
 )
+from walletdesk.identity.throttle import count_text_to, sms_windows, source_key
 from walletdesk.identity.tokens import hash_token, new_numeric_code, new_token
 from walletdesk.identity.totp import (
     hash_recovery_code,
@@ -104,15 +104,7 @@ def do_send_sms_code(
     code = new_numeric_code()
     expires_at = now + timedelta(seconds=deps.settings.sms_code_ttl_seconds)
 
-    settings = deps.settings
-    windows = [
-        (
-            "short",
-            settings.sms_codes_per_phone_short,
-            timedelta(minutes=settings.sms_short_window_minutes),
-        ),
-        ("day", settings.sms_codes_per_phone_daily, timedelta(days=1)),
-    ]
+    windows = sms_windows(deps.settings)
 
     def work(conn: Connection) -> None:
         if own_step_up:
@@ -236,7 +228,7 @@ def check_presence(
     """
     user = principal.user
     now = deps.clock.now()
-    source = f"ip:{ctx.source_ip or 'unknown'}"
+    source = source_key(ctx.source_ip)
     refuse_if_locked(deps, user.id, source)
     if method is VerificationMethod.PASSWORD:
         with deps.engine.connect() as conn:
