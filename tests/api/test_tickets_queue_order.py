@@ -1,0 +1,102 @@
+"""The agent queue is ordered by the database, soonest SLA due first, before it is cut."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from api_world import Customer, sign_up
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, literal, null, select
+from test_tickets import MONDAY_9, SCAM, open_ticket, staff
+
+from walletdesk.api.app import create_app
+from walletdesk.bootstrap import Container
+from walletdesk.core.clock import FakeClock
+from walletdesk.db.types import UTCDateTime, earliest
+from walletdesk.support.tickets import service
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture
+def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
+    clock.set(MONDAY_9)
+    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def me(client: TestClient) -> Customer:
+    return sign_up(client, phone="+8613800138000", locale="zh-CN")
+
+
+def test_a_new_urgent_ticket_heads_a_queue_longer_than_its_limit(
+    client: TestClient, container: Container, me: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = [open_ticket(me, f"Question {n}", "Do you have a dark mode?") for n in range(4)]
+    urgent = open_ticket(me, "客服来电", SCAM)
+    agent = staff(client, container)
+    monkeypatch.setattr(service, "QUEUE_LIMIT", 3)
+
+    queue = agent.get("/api/v1/agent/tickets").json()["items"]
+
+    # Cut before sorting, the queue held the three oldest questions and no scam call.
+    assert [item["id"] for item in queue] == [urgent["id"], older[0]["id"], older[1]["id"]]
+
+
+def test_the_queue_is_in_next_due_order_with_paused_tickets_last(
+    client: TestClient, container: Container, me: Customer
+) -> None:
+    agent = staff(client, container)
+    waiting = open_ticket(me, "Question", "Do you have a dark mode?")
+    answered = open_ticket(me, "退款", "我的退款还没到账，订单号 20260301")
+    paused = open_ticket(me, "付款失败", "付款失败了，请帮忙看看")
+    urgent = open_ticket(me, "客服来电", SCAM)
+    # An agent's reply ends the first-reply target: the resolution target still runs.
+    agent.post(f"/api/v1/agent/tickets/{answered['id']}/replies", json={"body": "我们在查"})
+    agent.post(f"/api/v1/agent/tickets/{paused['id']}/replies", json={"body": "请提供订单号"})
+    moved = agent.post(f"/api/v1/agent/tickets/{paused['id']}/status", json={"status": "pending"})
+    assert moved.status_code == 200, moved.text
+
+    queue = agent.get("/api/v1/agent/tickets").json()["items"]
+
+    assert {item["id"] for item in queue} == {
+        waiting["id"],
+        answered["id"],
+        paused["id"],
+        urgent["id"],
+    }
+    assert queue[-1]["id"] == paused["id"]
+    assert queue[-1]["next_due"] is None
+    running = [datetime.fromisoformat(item["next_due"]) for item in queue[:-1]]
+    assert running == sorted(running)
+    assert queue[0]["id"] == urgent["id"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ((None, None, None), None),
+        ((3, None, None), 3),
+        ((None, 2, None), 2),
+        ((None, None, 1), 1),
+        ((3, 1, 2), 1),
+        ((2, None, 5), 2),
+        ((None, 4, 4), 4),
+    ],
+)
+def test_earliest_skips_nulls_on_every_database(
+    container: Container, values: tuple[int | None, ...], expected: int | None
+) -> None:
+    engine: Engine = container.engine
+
+    def at(hours: int | None) -> datetime | None:
+        return None if hours is None else MONDAY_9 + timedelta(hours=hours)
+
+    arguments = [null() if hours is None else literal(at(hours), UTCDateTime()) for hours in values]
+    with engine.connect() as conn:
+        found = conn.execute(select(earliest(*arguments))).scalar_one()
+    assert found == at(expected)
+    assert found is None or found.tzinfo is UTC
