@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     # After a phone/email/card change, withdrawals to newly added cards wait this long.
     cooling_off_hours: int = Field(default=24, ge=0)
     totp_issuer: str = "walletdesk"
-    # Payments at or above this many minor units need a fresh step-up verification
-    # (strong customer authentication); below it the session is enough.
+    # Payments, P2P transfers and withdrawals at or above this many minor units need a
+    # fresh step-up verification (strong customer authentication, wallet/step_up.py);
+    # below it the session is enough.
     sca_threshold_minor: int = Field(default=200_000, ge=0)
 
     # -- customer-service channels ----------------------------------------------

@@ -25,6 +25,7 @@ from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.diagnosis import diagnose
 from walletdesk.wallet.limit_requests import explain
 from walletdesk.wallet.merchants import REFUND_REASONS, get_merchant
+from walletdesk.wallet.step_up import needs_step_up
 
 MAX_PAGE = 100
 
@@ -108,7 +109,7 @@ def get_payment_to_pay(
     return {
         "payment": payment,
         "merchant_name": merchant.name,
-        "needs_step_up": amount >= deps.settings.sca_threshold_minor,
+        "needs_step_up": needs_step_up(deps, amount),
         "payable": payment["status"] in {s.value for s in payment_rules.PAYABLE},
     }
 

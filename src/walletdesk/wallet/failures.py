@@ -135,10 +135,12 @@ FAILURES: dict[str, Failure] = {
             "authentication_required",
             C.AUTHENTICATION,
             Retry.YES,
-            "This payment needs you to confirm it's you.",
-            "本次支付需要验证您的身份。",
-            "Confirm with your authenticator code or password, then pay again.",
-            "请用身份验证器验证码或密码确认后重新支付。",
+            # Worded for payments, transfers and withdrawals alike: all three ask for
+            # it at the same amount (wallet/step_up.py).
+            "This amount needs you to confirm it's you.",
+            "这笔金额较大，需要验证您的身份。",
+            "Confirm with your password, authenticator code or SMS code, then try again.",
+            "请用登录密码、身份验证器验证码或短信验证码确认后重试。",
         ),
         _f(
             "authentication_failed",

@@ -12,6 +12,12 @@ on an approval and voided only on a definite decline (card refunds do the same).
 A withdrawal's limit usage is given back only with a decline, for the same reason.
 Holds from before this rule carried a 24 h timeout (migration 0016 lifted it from
 the open ones); one that lapsed anyway is booked afresh when the bank approves.
+
+A withdrawal at or above ``settings.sca_threshold_minor`` needs a step-up token
+(step_up.py), spent with the hold: once the hold is made the money has left the
+wallet's available balance, so a later decline does not give the token back. A retry
+with the same key finds the record and needs no new token. Top-ups bring money in
+and need none.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.failures import failure
 from walletdesk.wallet.limits_policy import Scope
 from walletdesk.wallet.payment_views import money_json
+from walletdesk.wallet.step_up import step_up_refusal
 
 
 class FundingStatus(StrEnum):
@@ -54,15 +61,21 @@ class IdempotencyKeyReused(ValidationError):
     code = "idempotency_key_reused"
 
 
+# Refusals about who is asking rather than what is asked: 403, as the API answers a
+# missing or spent step-up token elsewhere (verification_required).
+_FORBIDDEN = frozenset({"account_frozen", "authentication_required", "authentication_failed"})
+
+
 class FundingRefused(ValidationError):
-    """A withdrawal refused before any money moved; ``code`` is from the failure taxonomy."""
+    """A withdrawal or transfer refused before any money moved; ``code`` is from the
+    failure taxonomy."""
 
     def __init__(self, code: str, locale: str, **params: object) -> None:
         info = failure(code)
         super().__init__(info.message["en"], **params)
         # The refusal's code is the taxonomy's, per instance (one class, many reasons).
         self.code = code  # type: ignore[misc]
-        self.http_status = 403 if code == "account_frozen" else 422  # type: ignore[misc]
+        self.http_status = 403 if code in _FORBIDDEN else 422  # type: ignore[misc]
         self.failure = info.public(locale)
 
 
@@ -108,8 +121,15 @@ def do_fund(
     card_id: uuid.UUID,
     idempotency_key: str,
     locale: str,
+    verification_token: str | None = None,
 ) -> dict[str, Any]:
-    """Top up (``kind="topup"``) or withdraw (``"withdrawal"``); safe to call again."""
+    """Top up (``kind="topup"``) or withdraw (``"withdrawal"``); safe to call again.
+
+    A new withdrawal at or above ``settings.sca_threshold_minor`` needs
+    ``verification_token`` (FundingRefused ``authentication_required`` /
+    ``authentication_failed`` otherwise, nothing changed and the token unspent). A
+    call whose key already has a record answers from it and needs no token.
+    """
     currency = check_currency(currency)
     if amount <= 0:
         raise ValidationError("the amount must be above zero", field="amount")
@@ -143,6 +163,14 @@ def do_fund(
                 raise FundingRefused(
                     "card_cooling_off", locale, until=card.cooling_off_until.isoformat()
                 )
+            # After the cooling-off check (a fresh step-up would not help there) and
+            # before the limits, in the order a payment takes them, so the two lock the
+            # token's row and the limit rows the same way round.
+            unverified = step_up_refusal(
+                deps, conn, user.id, amount, verification_token, "withdrawal"
+            )
+            if unverified:
+                raise FundingRefused(unverified, locale)
             blocked = limits.consume(conn, fresh, currency, Scope.WITHDRAW, amount, now)
             if blocked:
                 raise FundingRefused(blocked, locale)
@@ -167,6 +195,9 @@ def do_fund(
             # (this one's limit usage included) and answer with that one below.
             raise _AlreadyStarted
         if result is CreateTransferResult.EXCEEDS_CREDITS:
+            # Rolls the token back unspent too, as a payment refused for its balance
+            # does: nothing moved, so a top-up and a retry within the token's few
+            # minutes should not need another password.
             raise FundingRefused("insufficient_funds", locale)
         if result is not CreateTransferResult.OK:
             raise RuntimeError(f"ledger refused a funding hold: {result}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -20,6 +21,7 @@ from walletdesk.wallet.deps import WalletDeps
 from walletdesk.wallet.funding import FundingRefused, IdempotencyKeyReused
 from walletdesk.wallet.limits_policy import Scope
 from walletdesk.wallet.payment_views import money_json
+from walletdesk.wallet.step_up import step_up_refusal
 
 
 class RecipientNotFound(NotFound):
@@ -62,7 +64,15 @@ def do_transfer(
     note: str | None,
     idempotency_key: str,
     locale: str,
+    verification_token: str | None = None,
 ) -> dict[str, Any]:
+    """Send ``amount`` (minor units) to ``to``; the same key answers the same transfer.
+
+    A new transfer at or above ``settings.sca_threshold_minor`` needs
+    ``verification_token`` (FundingRefused ``authentication_required`` /
+    ``authentication_failed`` otherwise, nothing changed and the token unspent). A call
+    whose key already moved money answers with that transfer and needs no token.
+    """
     currency = check_currency(currency)
     if amount <= 0:
         raise ValidationError("the amount must be above zero", field="amount")
@@ -91,12 +101,9 @@ def do_transfer(
     now = deps.clock.now()
 
     def work(conn: Connection) -> None:
-        fresh = identity_store.get_user(conn, sender.id)
-        if fresh.status is not UserStatus.ACTIVE:
-            raise FundingRefused("account_frozen", locale)
-        blocked = limits.consume(conn, fresh, currency, Scope.SPEND, amount, now)
-        if blocked:
-            raise FundingRefused(blocked, locale)
+        fresh = _check_sendable(
+            deps, conn, sender, amount, currency, verification_token, now, locale
+        )
         [result] = deps.ledger.create_transfers_in(
             conn,
             [
@@ -112,6 +119,9 @@ def do_transfer(
             ],
         )
         if result is CreateTransferResult.EXCEEDS_CREDITS:
+            # Rolls the token back unspent too, as a payment refused for its balance
+            # does: nothing moved, so a top-up and a retry within the token's few
+            # minutes should not need another password.
             raise FundingRefused("insufficient_funds", locale)
         if result in _ALREADY_MADE:
             # An overlapping request with the same key got there first. Roll back, or
@@ -160,6 +170,36 @@ def do_transfer(
             return replay(made[0])
         raise
     return _public(transfer_id, sender, receiver, amount, currency, note, now.isoformat())
+
+
+def _check_sendable(
+    deps: WalletDeps,
+    conn: Connection,
+    sender: User,
+    amount: int,
+    currency: str,
+    verification_token: str | None,
+    now: datetime,
+    locale: str,
+) -> User:
+    """Raise FundingRefused with the first reason the sender may not send ``amount``
+    (minor units); return the sender as stored now.
+
+    The step-up token is spent and the limit usage consumed in ``conn``'s transaction:
+    both roll back if the ledger then refuses the debit.
+    """
+    fresh = identity_store.get_user(conn, sender.id)
+    if fresh.status is not UserStatus.ACTIVE:
+        raise FundingRefused("account_frozen", locale)
+    # Before the limits, in the order a payment takes them (the same rows locked the
+    # same way round).
+    unverified = step_up_refusal(deps, conn, sender.id, amount, verification_token, "transfer")
+    if unverified:
+        raise FundingRefused(unverified, locale)
+    blocked = limits.consume(conn, fresh, currency, Scope.SPEND, amount, now)
+    if blocked:
+        raise FundingRefused(blocked, locale)
+    return fresh
 
 
 def _public(

@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from walletdesk.identity import store as identity_store
-from walletdesk.identity.errors import VerificationRequired
 from walletdesk.identity.model import User, UserStatus
-from walletdesk.identity.verification import consume_verification
 from walletdesk.notify.messages import AlertKind
 from walletdesk.wallet import limits, webhooks
 from walletdesk.wallet import tables as t
@@ -31,6 +29,7 @@ from walletdesk.wallet.payment_rules import (
     can_move,
 )
 from walletdesk.wallet.payment_views import money_json, webhook_payload
+from walletdesk.wallet.step_up import step_up_refusal
 
 
 class PaymentRefused(Exception):
@@ -74,13 +73,9 @@ def check_payable(
         raise PaymentRefused("account_frozen")
     if payment.amount >= RISK_LARGE_AMOUNT and now - user.created_at < RISK_NEW_ACCOUNT_AGE:
         raise PaymentRefused("risk_blocked")
-    if payment.amount >= deps.settings.sca_threshold_minor:
-        if not verification_token:
-            raise PaymentRefused("authentication_required")
-        try:
-            consume_verification(conn, deps.identity, user.id, verification_token, "payment")
-        except VerificationRequired:
-            raise PaymentRefused("authentication_failed") from None
+    unverified = step_up_refusal(deps, conn, user.id, payment.amount, verification_token, "payment")
+    if unverified:
+        raise PaymentRefused(unverified)
     blocked = limits.consume(conn, user, payment.currency, Scope.SPEND, payment.amount, now)
     if blocked:
         raise PaymentRefused(blocked)

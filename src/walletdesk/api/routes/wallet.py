@@ -71,7 +71,13 @@ def list_wallets(c: App, me: Me) -> dict[str, Any]:
 
 
 def _fund(
-    kind: str, body: FundingCreate, c: App, ctx: Ctx, me: Me, key: str | None
+    kind: str,
+    body: FundingCreate,
+    c: App,
+    ctx: Ctx,
+    me: Me,
+    key: str | None,
+    verification_token: str | None = None,
 ) -> JSONResponse:
     result = funding.do_fund(
         c.wallet,
@@ -82,6 +88,7 @@ def _fund(
         card_id=body.card_id,
         idempotency_key=key or str(uuid.uuid4()),
         locale=ctx.locale,
+        verification_token=verification_token,
     )
     code = {"processing": status.HTTP_202_ACCEPTED, "failed": status.HTTP_402_PAYMENT_REQUIRED}.get(
         result["status"], status.HTTP_201_CREATED
@@ -99,17 +106,33 @@ def create_topup(
 
 @router.post("/withdrawals", status_code=status.HTTP_201_CREATED)
 def create_withdrawal(
-    body: FundingCreate, c: App, ctx: Ctx, me: Me, key: IdempotencyKey = None
+    body: FundingCreate,
+    c: App,
+    ctx: Ctx,
+    me: Me,
+    key: IdempotencyKey = None,
+    token: VerificationHeader = None,
 ) -> JSONResponse:
-    """Send money to one of your cards (cards added in the last 24 h are held)."""
-    return _fund("withdrawal", body, c, ctx, me, key)
+    """Send money to one of your cards (cards added in the last 24 h are held).
+
+    Large withdrawals need a step-up token in ``X-Verification-Token``.
+    """
+    return _fund("withdrawal", body, c, ctx, me, key, token)
 
 
 @router.post("/transfers", status_code=status.HTTP_201_CREATED)
 def create_transfer(
-    body: TransferCreate, c: App, ctx: Ctx, me: Me, key: IdempotencyKey = None
+    body: TransferCreate,
+    c: App,
+    ctx: Ctx,
+    me: Me,
+    key: IdempotencyKey = None,
+    token: VerificationHeader = None,
 ) -> dict[str, Any]:
-    """Send money to a phone number, email or user id; the receiver is alerted."""
+    """Send money to a phone number, email or user id; the receiver is alerted.
+
+    Large transfers need a step-up token in ``X-Verification-Token``.
+    """
     return p2p.do_transfer(
         c.wallet,
         me.user,
@@ -119,6 +142,7 @@ def create_transfer(
         note=body.note,
         idempotency_key=key or str(uuid.uuid4()),
         locale=ctx.locale,
+        verification_token=token,
     )
 
 

@@ -13,6 +13,7 @@ from walletdesk.identity import changes
 from walletdesk.wallet import customer_views, funding, limit_requests, p2p
 from walletdesk.wallet.history import KINDS
 from walletdesk.wallet.limits_policy import Window
+from walletdesk.wallet.step_up import needs_step_up
 from walletdesk.web.context import Page
 from walletdesk.web.pages.customer_forms import (
     DEFAULT_CURRENCY,
@@ -36,6 +37,8 @@ STATUSES = ("succeeded", "failed", "processing", "expired", "requested", "approv
 CURRENCIES = list(SUPPORTED_CURRENCIES)
 Amount = Annotated[str, Form(max_length=32)]
 Currency = Annotated[str, Form(max_length=3)]
+# Large transfers and withdrawals: the password typed again on the same form.
+StepUpPassword = Annotated[str, Form(max_length=128)]
 
 
 @router.get("/wallet", response_class=HTMLResponse)
@@ -66,6 +69,26 @@ def _empty_balance(currency: str) -> dict[str, str]:
     return {"currency": currency, "available": zero, "pending": zero, "total": zero}
 
 
+def _step_up_for(p: Page, amount: int, password: str) -> str | None:
+    """The password typed on a transfer or withdrawal form as a step-up token, made
+    only for an amount (minor units) that needs one.
+
+    Without a password the service decides: a large new request is refused with
+    ``authentication_required`` and nothing moves, while a double submit of one that
+    already went through is answered from it. Raises ``code_invalid`` for a wrong
+    password (counted towards the lockout), before anything changed.
+    """
+    if not password or not needs_step_up(p.container.wallet, amount):
+        return None
+    return step_up_token(p, password)
+
+
+def _money_form_error(p: Page, exc: WalletdeskError, page: str) -> str:
+    if exc.code == "authentication_required":
+        return p.t(f"{page}.password_needed")
+    return form_error(p, exc)
+
+
 # -- top-up, cards, withdrawal --------------------------------------------------------
 
 
@@ -81,6 +104,7 @@ def _funding_form(
         currencies=CURRENCIES,
         form={"currency": DEFAULT_CURRENCY, **form},
         form_key=new_form_key(),
+        step_up_from=p.container.settings.sca_threshold_minor,
         error=error,
     )
 
@@ -95,25 +119,37 @@ def withdraw_form(p: CustomerPage) -> Response:
     return _funding_form(p, "withdraw")
 
 
-def _fund(p: Page, kind: str, amount: str, currency: str, card_id: str, form_key: str) -> Response:
+def _fund(
+    p: Page,
+    kind: str,
+    amount: str,
+    currency: str,
+    card_id: str,
+    form_key: str,
+    password: str = "",
+) -> Response:
     page = "topup" if kind == "topup" else "withdraw"
     form = {"amount": amount, "currency": currency, "card_id": card_id}
     card = parse_uuid(card_id)
     if card is None:
         return _funding_form(p, page, status=422, error=p.t("form.invalid.card_id"), **form)
     try:
+        minor = minor_units(amount, currency)
         result = funding.do_fund(
             p.container.wallet,
             p.me.user,
             kind=kind,
-            amount=minor_units(amount, currency),
+            amount=minor,
             currency=currency,
             card_id=card,
             idempotency_key=f"web:{form_key}",
             locale=p.locale,
+            # Money coming in needs no step-up; the top-up form has no password field.
+            verification_token=_step_up_for(p, minor, password) if kind != "topup" else None,
         )
     except WalletdeskError as exc:
-        return _funding_form(p, page, status=exc.http_status, error=form_error(p, exc), **form)
+        error = _money_form_error(p, exc, page)
+        return _funding_form(p, page, status=exc.http_status, error=error, **form)
     if result["status"] == "failed":
         failure = result.get("failure") or {}
         words = f"{failure.get('message', '')} {failure.get('next_step', '')}".strip()
@@ -140,8 +176,10 @@ def withdraw(
     form_key: Annotated[str, Form(max_length=64)],
     currency: Currency = DEFAULT_CURRENCY,
     card_id: Annotated[str, Form(max_length=64)] = "",
+    password: StepUpPassword = "",
 ) -> Response:
-    return _fund(p, "withdrawal", amount, currency, card_id, form_key)
+    """Withdraw to a card; at or above the SCA threshold with the password typed again."""
+    return _fund(p, "withdrawal", amount, currency, card_id, form_key, password)
 
 
 @router.post("/wallet/cards", response_class=HTMLResponse)
@@ -187,6 +225,7 @@ def _transfer_form(
         currencies=CURRENCIES,
         form={"currency": DEFAULT_CURRENCY, **form},
         form_key=new_form_key(),
+        step_up_from=p.container.settings.sca_threshold_minor,
         error=error,
     )
 
@@ -204,21 +243,26 @@ def transfer(
     form_key: Annotated[str, Form(max_length=64)],
     currency: Currency = DEFAULT_CURRENCY,
     note: Annotated[str, Form(max_length=140)] = "",
+    password: StepUpPassword = "",
 ) -> Response:
+    """Send money; at or above the SCA threshold with the password typed again."""
     form = {"to": to, "amount": amount, "currency": currency, "note": note}
     try:
+        minor = minor_units(amount, currency)
         p2p.do_transfer(
             p.container.wallet,
             p.me.user,
             to=to.strip(),
-            amount=minor_units(amount, currency),
+            amount=minor,
             currency=currency,
             note=note.strip() or None,
             idempotency_key=f"web:{form_key}",
             locale=p.locale,
+            verification_token=_step_up_for(p, minor, password),
         )
     except WalletdeskError as exc:
-        return _transfer_form(p, status=exc.http_status, error=form_error(p, exc), **form)
+        error = _money_form_error(p, exc, "transfer")
+        return _transfer_form(p, status=exc.http_status, error=error, **form)
     return redirect(p, "/wallet", notice="notice.transfer_sent")
 
 
