@@ -11,6 +11,7 @@ from api_world import STRONG, enable_totp, sign_up, step_up_second_factor, totp_
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from walletdesk.audit import tables as audit_tables
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.identity import tables as t
@@ -479,6 +480,40 @@ def test_kyc_grants_the_tier_the_verified_channels_allow(client: TestClient) -> 
     three = me.post("/api/v1/me/kyc", json={"tier": "III", "selfie_provided": True, **evidence})
     assert three.json()["tier"] == "III"
     assert me.get("/api/v1/me").json()["kyc_tier"] == "III"
+
+
+def test_a_kyc_submission_never_lowers_a_tier_raised_while_the_provider_answered(
+    client: TestClient, container: Container
+) -> None:
+    me = sign_up(client)
+    user_id = uuid.UUID(me.user["id"])
+    provider = container.identity.identity_provider
+
+    class RaisedMeanwhile:
+        """The local provider, while another submission of the same customer's (with more
+        evidence) lands tier III."""
+
+        def check(self, evidence: Any) -> Any:
+            with container.engine.begin() as conn:
+                conn.execute(t.users.update().where(t.users.c.id == user_id).values(kyc_tier="III"))
+            return provider.check(evidence)
+
+    container.identity.identity_provider = RaisedMeanwhile()
+    evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
+
+    answer = me.post("/api/v1/me/kyc", json={"tier": "II", **evidence})
+
+    # This evidence alone earns tier II; the tier read with the session was I.
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["tier"] == "III"
+    assert me.get("/api/v1/me").json()["kyc_tier"] == "III"
+    with container.engine.connect() as conn:
+        changed = conn.execute(
+            select(func.count())
+            .select_from(audit_tables.audit_log)
+            .where(audit_tables.audit_log.c.action == "kyc.tier_changed")
+        ).scalar_one()
+    assert changed == 0
 
 
 def test_kyc_with_an_invalid_id_number_is_rejected_and_nothing_recorded(

@@ -435,13 +435,18 @@ def do_submit_kyc(
         key=lambda tier: tier.rank,
         default=KycTier.I,
     )
-    granted = reached if reached.rank <= requested.rank else requested
-    granted = granted if granted.rank > user.kyc_tier.rank else user.kyc_tier
+    earned = reached if reached.rank <= requested.rank else requested
     now = deps.clock.now()
 
     def work(conn: Connection) -> dict[str, Any]:
+        row = store.user_row(conn, user.id, lock=True)
         # Again under the row lock: a freeze may have landed while the provider answered.
-        refuse_if_frozen(store.user_row(conn, user.id, lock=True).status)
+        refuse_if_frozen(row.status)
+        # The tier as it is now, not as the session read it: another submission (or an
+        # agent) may have raised it while the provider answered, and a tier never goes
+        # down by a submission.
+        current = KycTier(row.kyc_tier)
+        granted = earned if earned.rank > current.rank else current
         conn.execute(
             insert(t.kyc_checks).values(
                 id=uuid.uuid4(),
@@ -453,7 +458,7 @@ def do_submit_kyc(
                 created_at=now,
             )
         )
-        if granted is not user.kyc_tier:
+        if granted is not current:
             store.update_user(conn, user.id, kyc_tier=granted.value)
             deps.alert(conn, AlertKind.KYC_TIER_CHANGED, user, {"tier": granted.value})
             deps.audit(
@@ -462,7 +467,7 @@ def do_submit_kyc(
                 actor=user,
                 subject=user,
                 ctx=ctx,
-                before={"tier": user.kyc_tier.value},
+                before={"tier": current.value},
                 after={"tier": granted.value},
             )
         return {
