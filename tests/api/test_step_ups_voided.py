@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from api_world import STRONG, Customer, log_in, sign_up
+from api_world import STRONG, Customer, latest_sms_code, log_in, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -121,3 +121,20 @@ def test_freezing_an_already_frozen_account_voids_nothing_new(
     # recorded again: one freeze event, the first's.
     assert step_ups(container, me.user["id"]) == before == [("void:account_frozen", True)]
     assert event(container, "account_frozen")["step_ups_voided"] == 1
+
+
+def test_a_password_change_voids_a_step_up_code_texted_and_not_yet_used(
+    client: TestClient, container: Container
+) -> None:
+    # A texted code buys a token: left alive, it would buy one after the change.
+    me = sign_up(client, phone=PHONE)
+    assert me.post("/api/v1/me/verifications/sms").status_code == 202
+    code = latest_sms_code(container, PHONE)
+    changed = me.put(
+        "/api/v1/me/password", json={"current_password": STRONG, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 204
+    assert event(container, "password_changed") == {"sessions_ended": 0, "step_ups_voided": 1}
+    refused = me.post("/api/v1/me/verifications", json={"method": "sms", "code": code})
+    assert refused.status_code == 422
+    assert step_ups(container, me.user["id"]) == []

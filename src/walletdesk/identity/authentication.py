@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
@@ -385,14 +385,32 @@ def revoke_sessions(
 
 
 def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: str) -> int:
-    """Spend every unspent step-up token of the user's, marked ``void:<reason>``; returns
-    how many.
+    """Spend every unspent step-up token of the user's, marked ``void:<reason>``, and every
+    unspent step-up code texted to them; returns how many of both.
 
     Called wherever sessions end because the account's secrets or its holder are in
     doubt (password change, freeze, an agent's recovery): a token is bound to the user,
     not to a session, so one obtained moments before on another device would otherwise
     outlive that device's session and still authorise a contact, card or 2FA change
-    from a new login for the rest of its five minutes."""
+    from a new login for the rest of its five minutes. A code texted for a step-up is
+    the same thing a step earlier (it buys a token), so it goes too. Codes texted for an
+    agent's identity check on a ticket stay: that check is how a frozen or recovered
+    account is put right."""
+    codes = conn.execute(
+        update(t.sms_challenges)
+        .where(
+            and_(
+                t.sms_challenges.c.user_id == user_id,
+                t.sms_challenges.c.used_at.is_(None),
+                t.sms_challenges.c.expires_at > now,
+                or_(
+                    t.sms_challenges.c.purpose == AlertKind.VERIFICATION_CODE.value,
+                    t.sms_challenges.c.purpose.is_(None),
+                ),
+            )
+        )
+        .values(used_at=now)
+    )
     result = conn.execute(
         update(t.verifications)
         .where(
@@ -404,7 +422,7 @@ def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: s
         )
         .values(used_at=now, used_for=f"void:{reason}")
     )
-    return int(result.rowcount)
+    return int(result.rowcount) + int(codes.rowcount)
 
 
 def sign_out_for_recovery(
