@@ -79,7 +79,7 @@ def test_a_payment_failed_for_insufficient_funds_leads_to_a_ticket_linked_to_it(
 
     # Then the page says why, and nothing was taken
     expect(page.locator(".flash.error")).to_have_text(
-        "Your balance is not enough for this payment."
+        "Your balance is not enough for this transaction."
     )
     expect(page.get_by_test_id("pay-failure")).to_contain_text("Top up your wallet")
     assert available(live_server.container, email) == "0.00"

@@ -81,12 +81,14 @@ _LIMIT_NEXT = (
 FAILURES: dict[str, Failure] = {
     f.code: f
     for f in [
+        # The balance and limit refusals are worded for payments, transfers and
+        # withdrawals alike ("transaction"): all three draw on the same balance and limits.
         _f(
             "insufficient_funds",
             C.FUNDS,
             Retry.AFTER_TOP_UP,
-            "Your balance is not enough for this payment.",
-            "余额不足，无法完成本次支付。",
+            "Your balance is not enough for this transaction.",
+            "余额不足，无法完成本次交易。",
             "Top up your wallet or choose another way to pay, then try again.",
             "请先充值或选择其他付款方式，然后重试。",
         ),
@@ -94,32 +96,32 @@ FAILURES: dict[str, Failure] = {
             "limit_exceeded_transaction",
             C.LIMITS,
             Retry.NO,
-            "This payment is above your per-transaction limit.",
-            "本次支付超过单笔限额。",
+            "This transaction is above your per-transaction limit.",
+            "本次交易超过单笔限额。",
             *_LIMIT_NEXT,
         ),
         _f(
             "limit_exceeded_daily",
             C.LIMITS,
             Retry.NO,
-            "This payment would go over your daily limit.",
-            "本次支付将超过您的每日限额。",
+            "This transaction would go over your daily limit.",
+            "本次交易将超过您的每日限额。",
             *_LIMIT_NEXT,
         ),
         _f(
             "limit_exceeded_monthly",
             C.LIMITS,
             Retry.NO,
-            "This payment would go over your monthly limit.",
-            "本次支付将超过您的每月限额。",
+            "This transaction would go over your monthly limit.",
+            "本次交易将超过您的每月限额。",
             *_LIMIT_NEXT,
         ),
         _f(
             "limit_exceeded_annual",
             C.LIMITS,
             Retry.NO,
-            "This payment would go over your annual (or lifetime) limit.",
-            "本次支付将超过您的年度（或累计）限额。",
+            "This transaction would go over your annual (or lifetime) limit.",
+            "本次交易将超过您的年度（或累计）限额。",
             *_LIMIT_NEXT,
         ),
         _f(
