@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, literal, null, select
 from test_tickets import MONDAY_9, SCAM, open_ticket, staff
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.db.types import UTCDateTime, earliest
@@ -20,11 +18,9 @@ from walletdesk.support.tickets import service
 BACKENDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture
-def client(container: Container, clock: FakeClock) -> Iterator[TestClient]:
+@pytest.fixture(autouse=True)
+def monday_morning(clock: FakeClock) -> None:
     clock.set(MONDAY_9)
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
 
 
 @pytest.fixture
