@@ -13,7 +13,6 @@ from test_tickets import MONDAY_9, SCAM, open_ticket, staff
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.db.types import UTCDateTime, earliest
-from walletdesk.support.tickets import service
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -29,17 +28,16 @@ def me(client: TestClient) -> Customer:
 
 
 def test_a_new_urgent_ticket_heads_a_queue_longer_than_its_limit(
-    client: TestClient, container: Container, me: Customer, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, container: Container, me: Customer
 ) -> None:
     older = [open_ticket(me, f"Question {n}", "Do you have a dark mode?") for n in range(4)]
     urgent = open_ticket(me, "客服来电", SCAM)
     agent = staff(client, container)
-    monkeypatch.setattr(service, "QUEUE_LIMIT", 3)
 
-    queue = agent.get("/api/v1/agent/tickets").json()["items"]
+    page = agent.get("/api/v1/agent/tickets", params={"limit": 3}).json()["items"]
 
     # Cut before sorting, the queue held the three oldest questions and no scam call.
-    assert [item["id"] for item in queue] == [urgent["id"], older[0]["id"], older[1]["id"]]
+    assert [item["id"] for item in page] == [urgent["id"], older[0]["id"], older[1]["id"]]
 
 
 def test_the_queue_is_in_next_due_order_with_paused_tickets_last(
@@ -56,19 +54,58 @@ def test_the_queue_is_in_next_due_order_with_paused_tickets_last(
     moved = agent.post(f"/api/v1/agent/tickets/{paused['id']}/status", json={"status": "pending"})
     assert moved.status_code == 200, moved.text
 
-    queue = agent.get("/api/v1/agent/tickets").json()["items"]
+    found = agent.get("/api/v1/agent/tickets").json()["items"]
 
-    assert {item["id"] for item in queue} == {
+    assert {item["id"] for item in found} == {
         waiting["id"],
         answered["id"],
         paused["id"],
         urgent["id"],
     }
-    assert queue[-1]["id"] == paused["id"]
-    assert queue[-1]["next_due"] is None
-    running = [datetime.fromisoformat(item["next_due"]) for item in queue[:-1]]
+    assert found[-1]["id"] == paused["id"]
+    assert found[-1]["next_due"] is None
+    running = [datetime.fromisoformat(item["next_due"]) for item in found[:-1]]
     assert running == sorted(running)
-    assert queue[0]["id"] == urgent["id"]
+    assert found[0]["id"] == urgent["id"]
+
+
+def test_pages_of_the_queue_hold_every_ticket_once_in_queue_order(
+    client: TestClient, container: Container, me: Customer
+) -> None:
+    agent = staff(client, container)
+    opened = [open_ticket(me, f"Question {n}", "Do you have a dark mode?") for n in range(5)]
+    opened.append(open_ticket(me, "客服来电", SCAM))
+    paused = opened[2]
+    agent.post(f"/api/v1/agent/tickets/{paused['id']}/replies", json={"body": "请提供订单号"})
+    agent.post(f"/api/v1/agent/tickets/{paused['id']}/status", json={"status": "pending"})
+    whole = agent.get("/api/v1/agent/tickets").json()
+    assert whole["next_cursor"] is None
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = agent.get("/api/v1/agent/tickets", params=params).json()
+        pages.append([item["id"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert [len(ids) for ids in pages] == [2, 2, 2]
+    assert [i for ids in pages for i in ids] == [item["id"] for item in whole["items"]]
+    assert whole["items"][0]["id"] == opened[-1]["id"]
+    assert whole["items"][-1]["id"] == paused["id"]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "MXx4fDk", "Mnwyb2RheXw1"])
+def test_a_cursor_the_queue_never_gave_out_is_refused(
+    client: TestClient, container: Container, cursor: str
+) -> None:
+    agent = staff(client, container)
+    refused = agent.get("/api/v1/agent/tickets", params={"cursor": cursor})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_cursor"
+    too_many = agent.get("/api/v1/agent/tickets", params={"limit": 201})
+    assert too_many.status_code == 422
 
 
 @pytest.mark.parametrize(

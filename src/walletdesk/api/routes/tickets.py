@@ -17,6 +17,7 @@ from walletdesk.api.routes import ticket_desk
 from walletdesk.support import actions
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets import csat, service
+from walletdesk.support.tickets import queue as ticket_queue
 from walletdesk.support.tickets.rules import Channel, TicketStatus
 from walletdesk.support.triage import classify
 
@@ -144,13 +145,22 @@ def queue(
     status: TicketStatus | None = None,
     category: Category | None = None,
     assignee: str | None = None,
+    limit: int = ticket_queue.PAGE_SIZE,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Open tickets (or those in ``status``), soonest SLA due first.
+    """Open tickets (or those in ``status``), soonest SLA due first, a page at a time
+    (``next_cursor`` asks for the next; None on the last page).
     ``assignee``: ``me``, ``none`` or an agent's id. Search: ``/agent/tickets/search``."""
-    items = service.list_queue(
-        _deps(c), me.user, status=status, category=category, assignee=assignee
+    items, next_cursor = ticket_queue.list_queue(
+        _deps(c),
+        me.user,
+        status=status,
+        category=category,
+        assignee=assignee,
+        limit=limit,
+        cursor=cursor,
     )
-    return {"items": items}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/agent/tickets/{ticket_id}")

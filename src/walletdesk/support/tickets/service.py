@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, case, func, null, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
 from walletdesk.core.errors import NotFound
 from walletdesk.db.transactions import run_transaction
-from walletdesk.db.types import earliest
 from walletdesk.identity import tables as identity_tables
 from walletdesk.identity.model import User
 from walletdesk.identity.roles import Permission, Role, authorize, can
@@ -55,11 +53,9 @@ from walletdesk.support.tickets.steps import (
 from walletdesk.support.tickets.views import (
     agent_view,
     customer_view,
-    iso,
     load_ticket,
     own_ticket,
     sla_events,
-    staff_summary,
     summary,
 )
 from walletdesk.support.triage import classify
@@ -68,7 +64,6 @@ from walletdesk.wallet import tables as wallet_tables
 log = logging.getLogger(__name__)
 
 SUGGESTIONS = 3
-QUEUE_LIMIT = 200
 # A customer's reply to a merged ticket follows merged_into at most this many hops.
 MAX_MERGE_HOPS = 10
 
@@ -219,70 +214,6 @@ def do_customer_reply(
 # -- agents -----------------------------------------------------------------------
 
 
-def list_queue(
-    deps: TicketDeps,
-    agent: User,
-    *,
-    status: TicketStatus | None = None,
-    category: Category | None = None,
-    assignee: str | None = None,
-) -> list[dict[str, Any]]:
-    """The queue, soonest SLA due first (the running target's due); paused and done last.
-
-    ``assignee`` is ``me``, ``none`` or an agent's id.
-    """
-    authorize(agent.role, Permission.READ_CUSTOMERS)
-    query = select(t.tickets)
-    if status is not None:
-        query = query.where(t.tickets.c.status == status.value)
-    else:
-        query = query.where(t.tickets.c.status.not_in([s.value for s in DONE_STATES]))
-    if category is not None:
-        query = query.where(t.tickets.c.category == category.value)
-    if assignee == "none":
-        query = query.where(t.tickets.c.assignee_id.is_(None))
-    elif assignee == "me":
-        query = query.where(t.tickets.c.assignee_id == agent.id)
-    elif assignee:
-        try:
-            query = query.where(t.tickets.c.assignee_id == uuid.UUID(assignee))
-        except ValueError as exc:
-            raise NotFound("no such agent") from exc
-    # Ordered by the database, then cut: cut first (the oldest QUEUE_LIMIT tickets, then
-    # sorted), a busy desk's new urgent ticket, a scam call say, was not in the queue at
-    # all. Tickets without a running target come after, oldest first.
-    soonest = _next_due_sql()
-    ordered = query.order_by(
-        soonest.is_(None), func.coalesce(soonest, t.tickets.c.created_at), t.tickets.c.seq
-    )
-    with deps.engine.connect() as conn:
-        rows = list(conn.execute(ordered.limit(QUEUE_LIMIT)).all())
-    return [{**staff_summary(row), "next_due": iso(_next_due(row))} for row in rows]
-
-
-def _next_due(row: Any) -> datetime | None:
-    """A ticket's soonest running SLA due; None while paused or done. The queue orders by
-    the same in SQL (:func:`_next_due_sql`)."""
-    if row.status in PAUSED_STATES or row.status in DONE_STATES:
-        return None
-    candidates = [row.resolution_due, row.next_reply_due]
-    if row.first_replied_at is None:
-        candidates.append(row.first_reply_due)
-    present = [c for c in candidates if c is not None]
-    return min(present) if present else None
-
-
-def _next_due_sql() -> ColumnElement[datetime]:
-    """:func:`_next_due` as a SQL expression over ``tickets``."""
-    tickets = t.tickets.c
-    first_reply = case((tickets.first_replied_at.is_(None), tickets.first_reply_due))
-    stopped = [status.value for status in PAUSED_STATES | DONE_STATES]
-    return case(
-        (tickets.status.in_(stopped), null()),
-        else_=earliest(tickets.resolution_due, tickets.next_reply_due, first_reply),
-    )
-
-
 def get_ticket_for_agent(deps: TicketDeps, agent: User, ticket_id: uuid.UUID) -> dict[str, Any]:
     authorize(agent.role, Permission.READ_CUSTOMERS)
     with deps.engine.connect() as conn:
@@ -405,5 +336,4 @@ __all__: Sequence[str] = [
     "get_my_ticket",
     "get_ticket_for_agent",
     "list_my_tickets",
-    "list_queue",
 ]

@@ -23,6 +23,7 @@ from walletdesk.support import reports
 from walletdesk.support.customer360 import get_customer_360
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets import macros, merge, search, service
+from walletdesk.support.tickets import queue as ticket_queue
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.placeholders import fill
 from walletdesk.support.tickets.rules import TicketStatus, can_set_status
@@ -104,20 +105,28 @@ def queue(
     assignee: str = "",
     due: str = "",
     q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
+    cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     me = p.me.user
     now = p.container.clock.now()
     query = q.strip()
+    next_url = None
     if query:
         items = search.search_tickets(_deps(p), me, query, limit=search.MAX_LIMIT)
     else:
-        items = service.list_queue(
+        items, next_cursor = ticket_queue.list_queue(
             _deps(p),
             me,
             status=status,
             category=category,
             assignee=assignee if assignee in ASSIGNEE_FILTERS else None,
+            limit=ticket_queue.QUEUE_LIMIT,
+            cursor=cursor or None,
         )
+        if next_cursor is not None:
+            # Relative, with the page's own filters: only the cursor changes.
+            following = p.request.url.include_query_params(cursor=next_cursor)
+            next_url = f"{following.path}?{following.query}"
         if due in DUE_FILTERS:
             items = [item for item in items if _matches_due(item, due, now)]
     people = reports.display_names(
@@ -140,6 +149,7 @@ def queue(
         statuses=list(TicketStatus),
         categories=list(Category),
         due_filters=DUE_FILTERS,
+        next_url=next_url,
     )
 
 
