@@ -10,7 +10,13 @@ import pytest
 from walletdesk.core.clock import FakeClock
 from walletdesk.support.contacts.model import Risk
 from walletdesk.support.helpcenter.articles import Category
-from walletdesk.support.tickets.calendar import business_minutes_between, china_calendar, due
+from walletdesk.support.tickets.calendar import (
+    business_minutes_between,
+    business_time_between,
+    china_calendar,
+    due,
+    due_after,
+)
 from walletdesk.support.tickets.rules import (
     SLA_TARGETS,
     TRANSITIONS,
@@ -106,6 +112,43 @@ def test_a_paused_clock_keeps_its_remaining_time_with_a_fake_clock() -> None:
     assert done is not None
     assert done.fulfilled
     assert not done.overdue
+
+
+def test_short_running_stretches_add_up_to_the_second() -> None:
+    # A chat: the ticket goes pending after every answer, 59 seconds after it resumed.
+    start = sh(2026, 3, 9, 10, 0)
+    events = [SlaEvent(SlaEventKind.ACTIVATED, SlaTarget.RESOLUTION, start, 60)]
+    at = start
+    for _ in range(30):
+        at += timedelta(seconds=59)
+        events.append(SlaEvent(SlaEventKind.PAUSED, SlaTarget.RESOLUTION, at))
+        at += timedelta(minutes=2)
+        events.append(SlaEvent(SlaEventKind.RESUMED, SlaTarget.RESOLUTION, at))
+    events.pop()  # it ends paused, 29.5 minutes used
+    paused = sla_clock(events, SlaTarget.RESOLUTION, at, CAL)
+    assert paused is not None
+    assert (paused.used, paused.elapsed, paused.remaining) == (timedelta(seconds=1770), 29, 31)
+    assert paused.time_left == timedelta(seconds=1830)
+
+    events.append(SlaEvent(SlaEventKind.RESUMED, SlaTarget.RESOLUTION, at))
+    resumed = sla_clock(events, SlaTarget.RESOLUTION, at, CAL)
+    assert resumed is not None
+    # Due when the 30.5 minutes left have run, not 31 minutes (or 60) from now.
+    assert resumed.due == at + timedelta(minutes=30, seconds=30)
+    almost = sla_clock(events, SlaTarget.RESOLUTION, at + timedelta(minutes=30, seconds=29), CAL)
+    assert almost is not None
+    assert (almost.elapsed, almost.overdue) == (59, False)
+    late = sla_clock(events, SlaTarget.RESOLUTION, at + timedelta(minutes=30, seconds=30), CAL)
+    assert late is not None
+    assert (late.elapsed, late.overdue) == (60, True)
+
+
+def test_business_time_between_keeps_the_seconds() -> None:
+    start = sh(2026, 3, 9, 17, 59)
+    end = sh(2026, 3, 10, 9, 0) + timedelta(seconds=30)
+    assert business_time_between(start, end, CAL) == timedelta(seconds=90)
+    assert business_minutes_between(start, end, CAL) == 1
+    assert due_after(start, timedelta(seconds=90), CAL) == end
 
 
 def test_a_target_never_activated_has_no_clock() -> None:

@@ -55,12 +55,20 @@ _MAX_DAYS = 3660
 
 def due(start: datetime, business_minutes: int, calendar: BusinessCalendar) -> datetime:
     """The moment ``business_minutes`` of business time after ``start`` have passed (UTC)."""
-    if start.tzinfo is None:
-        raise ValueError("due() needs an aware datetime")
     if business_minutes < 0:
         raise ValueError("business_minutes must not be negative")
+    return due_after(start, timedelta(minutes=business_minutes), calendar)
+
+
+def due_after(start: datetime, business_time: timedelta, calendar: BusinessCalendar) -> datetime:
+    """The moment ``business_time`` (to the microsecond) after ``start`` has passed (UTC):
+    :func:`due` for what is left of a clock that has already run for a while."""
+    if start.tzinfo is None:
+        raise ValueError("due() needs an aware datetime")
+    if business_time < timedelta():
+        raise ValueError("business_time must not be negative")
     local = start.astimezone(calendar.tz)
-    left = timedelta(minutes=business_minutes)
+    left = business_time
     day = local.date()
     for _ in range(_MAX_DAYS):
         if calendar.is_working_day(day):
@@ -75,10 +83,14 @@ def due(start: datetime, business_minutes: int, calendar: BusinessCalendar) -> d
     raise ValueError("no business time within ten years")
 
 
-def business_minutes_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> int:
-    """Whole business minutes from ``start`` to ``end`` (0 when ``end`` is not later)."""
+def business_time_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> timedelta:
+    """Business time from ``start`` to ``end``, exactly (zero when ``end`` is not later).
+
+    SLA clocks add these up and round only the sum: rounding each stretch would drop up
+    to a minute at every pause.
+    """
     if end <= start:
-        return 0
+        return timedelta()
     local_start = start.astimezone(calendar.tz)
     local_end = end.astimezone(calendar.tz)
     total = timedelta()
@@ -90,4 +102,9 @@ def business_minutes_between(start: datetime, end: datetime, calendar: BusinessC
             if finish > begin:
                 total += finish - begin
         day += timedelta(days=1)
-    return int(total.total_seconds() // 60)
+    return total
+
+
+def business_minutes_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> int:
+    """Whole business minutes from ``start`` to ``end`` (0 when ``end`` is not later)."""
+    return business_time_between(start, end, calendar) // timedelta(minutes=1)

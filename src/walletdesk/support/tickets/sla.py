@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from walletdesk.support.tickets.calendar import BusinessCalendar, business_minutes_between, due
+from walletdesk.support.tickets.calendar import (
+    BusinessCalendar,
+    business_time_between,
+    due_after,
+)
 from walletdesk.support.tickets.rules import SlaEventKind, SlaTarget
 
 
@@ -21,23 +25,36 @@ class SlaEvent:
 
 @dataclass(frozen=True, slots=True)
 class SlaClock:
-    """One target's clock: business minutes used so far, and when it runs out if running."""
+    """One target's clock: business time used so far, and when it runs out if running.
+
+    ``used`` is exact; ``elapsed`` and ``remaining`` are its whole minutes, for people.
+    """
 
     target: SlaTarget
     minutes: int
-    elapsed: int
+    used: timedelta
     running: bool
     fulfilled: bool
     breached: bool
     due: datetime | None
 
     @property
+    def elapsed(self) -> int:
+        """Whole business minutes used (the minute in progress does not count yet)."""
+        return self.used // timedelta(minutes=1)
+
+    @property
     def remaining(self) -> int:
         return self.minutes - self.elapsed
 
     @property
+    def time_left(self) -> timedelta:
+        """Business time left before the target is missed, exactly; never negative."""
+        return max(timedelta(minutes=self.minutes) - self.used, timedelta())
+
+    @property
     def overdue(self) -> bool:
-        return self.running and not self.fulfilled and self.remaining <= 0
+        return self.running and not self.fulfilled and self.used >= timedelta(minutes=self.minutes)
 
 
 def sla_clock(
@@ -45,37 +62,40 @@ def sla_clock(
 ) -> SlaClock | None:
     """The state of ``target`` at ``now`` from its events (in order); None if never activated.
 
-    A later ``activated`` (a reopened ticket) starts the clock afresh.
+    A later ``activated`` (a reopened ticket) starts the clock afresh. Running stretches
+    are summed to the microsecond: a ticket paused after every short exchange still
+    uses up its time.
     """
     minutes: int | None = None
-    used = 0
+    used = timedelta()
     run_start: datetime | None = None
     fulfilled = breached = False
     for event in events:
         if event.target is not target:
             continue
         if event.kind is SlaEventKind.ACTIVATED:
-            minutes, used, run_start = event.minutes or 0, 0, event.at
+            minutes, used, run_start = event.minutes or 0, timedelta(), event.at
             fulfilled = breached = False
         elif minutes is None:
             continue
         elif event.kind is SlaEventKind.PAUSED and run_start is not None and not fulfilled:
-            used += business_minutes_between(run_start, event.at, calendar)
+            used += business_time_between(run_start, event.at, calendar)
             run_start = None
         elif event.kind is SlaEventKind.RESUMED and run_start is None and not fulfilled:
             run_start = event.at
         elif event.kind is SlaEventKind.FULFILLED and not fulfilled:
             if run_start is not None:
-                used += business_minutes_between(run_start, event.at, calendar)
+                used += business_time_between(run_start, event.at, calendar)
             fulfilled, run_start = True, None
         elif event.kind is SlaEventKind.BREACHED:
             breached = True
     if minutes is None:
         return None
     running = run_start is not None
-    elapsed = used
+    total = used
     due_at: datetime | None = None
     if run_start is not None:
-        elapsed += business_minutes_between(run_start, now, calendar)
-        due_at = due(run_start, max(minutes - used, 0), calendar)
-    return SlaClock(target, minutes, elapsed, running, fulfilled, breached, due_at)
+        total += business_time_between(run_start, now, calendar)
+        left = max(timedelta(minutes=minutes) - used, timedelta())
+        due_at = due_after(run_start, left, calendar)
+    return SlaClock(target, minutes, total, running, fulfilled, breached, due_at)

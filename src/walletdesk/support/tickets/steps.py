@@ -17,7 +17,7 @@ from walletdesk.audit import log as audit
 from walletdesk.identity.model import User
 from walletdesk.support.tickets import notices
 from walletdesk.support.tickets import tables as t
-from walletdesk.support.tickets.calendar import due
+from walletdesk.support.tickets.calendar import due, due_after
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.errors import InvalidTransition
 from walletdesk.support.tickets.rules import (
@@ -154,7 +154,7 @@ def move_status(
         for goal, clock in clocks.items():
             if not clock.running and not clock.fulfilled:
                 record_event(conn, row.id, SlaEventKind.RESUMED, goal, now)
-                values[DUE_COLUMN[goal]] = due(now, max(clock.remaining, 0), deps.calendar)
+                values[DUE_COLUMN[goal]] = due_after(now, clock.time_left, deps.calendar)
     conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
     if target is TicketStatus.SOLVED:
         notices.ticket_solved(conn, deps, row, now)
