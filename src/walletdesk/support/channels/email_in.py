@@ -8,13 +8,13 @@ often holds GBK characters), so each is read with its widest superset.
 from __future__ import annotations
 
 import codecs
-import html
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
+from walletdesk.support.channels.html_text import html_to_text
 from walletdesk.support.channels.inbound import (
     Outcome,
     customer_by_email,
@@ -36,7 +36,6 @@ _SUPERSETS = {
     "ascii": "utf-8",
 }
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def _body(message: EmailMessage) -> str:
         return ""
     text = decode_bytes(payload, part.get_content_charset())
     if is_html:
-        text = html.unescape(_TAG.sub(" ", re.sub(r"(?i)<br\s*/?>|</p>", "\n", text)))
+        return html_to_text(text)
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
 
 
