@@ -7,7 +7,6 @@ nothing is stored. Every channel produces the same ticket as the web form.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -18,7 +17,13 @@ from walletdesk.bootstrap import Container
 from walletdesk.core.errors import ValidationError as BadRequest
 from walletdesk.support.channels import email_in, phone, social
 from walletdesk.support.channels.inbound import Outcome, unknown
-from walletdesk.support.channels.signature import HEADER, channels_secret, verify
+from walletdesk.support.channels.signature import (
+    HEADER,
+    channels_secret,
+    delivery_key,
+    parse,
+    verify,
+)
 from walletdesk.support.tickets.service import TicketDeps
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,13 +46,11 @@ async def signed_body(request: Request) -> bytes:
 Signed = Annotated[bytes, Depends(signed_body)]
 
 
-def delivery(request: Request) -> str:
-    """A name for this signed delivery, for a message that carries no id of its own. The
-    signature covers the timestamp and the body: a request replayed within the signature's
-    tolerance carries the same one (and is then a duplicate, not a second message), while
-    a gateway sending again signs afresh only when it means a new message."""
-    header = request.headers.get(HEADER, "")
-    return "signed:" + hashlib.sha256(header.encode()).hexdigest()
+def delivery(request: Request, body: Signed) -> str:
+    """A name for this signed delivery, for a message that carries no id of its own
+    (:func:`~walletdesk.support.channels.signature.delivery_key`). Depends on
+    :func:`signed_body`, so the header it reads has been verified."""
+    return delivery_key(parse(request.headers.get(HEADER)), body)
 
 
 Delivery = Annotated[str, Depends(delivery)]
