@@ -2,18 +2,19 @@
 
 Subjects and bodies arrive in UTF-8, GB2312/GBK/GB18030 or Big5, as RFC 2047
 encoded-words and as quoted-printable or base64 parts. Labels lie (GB2312 mail
-often holds GBK characters), so each is read with its widest superset.
+often holds GBK characters), so each is read with its widest superset
+(:mod:`.charsets`); HTML-only mail keeps only the text a reader sees (:mod:`.html_text`).
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
+from walletdesk.support.channels.charsets import decode_bytes, decode_header_text
 from walletdesk.support.channels.html_text import html_to_text
 from walletdesk.support.channels.inbound import (
     Outcome,
@@ -23,18 +24,6 @@ from walletdesk.support.channels.inbound import (
 from walletdesk.support.tickets.rules import Channel
 from walletdesk.support.tickets.service import TicketDeps
 
-# A label -> the codec that also reads what senders really put under it.
-_SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "cp936": "gb18030",
-    "x-gbk": "gb18030",
-    "big5": "big5hkscs",
-    "x-big5": "big5hkscs",
-    "cp950": "big5hkscs",
-    "us-ascii": "utf-8",
-    "ascii": "utf-8",
-}
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
@@ -47,37 +36,13 @@ class InboundEmail:
     references: tuple[str, ...]  # In-Reply-To first, then References, oldest first
 
 
-def _codec(charset: str | None) -> str:
-    name = (charset or "utf-8").strip().strip('"').lower()
-    name = _SUPERSETS.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """``data`` in ``charset``; undecodable bytes are replaced, never fatal."""
-    codec = _codec(charset)
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError:
-        for fallback in ("utf-8", "gb18030", "big5hkscs"):
-            try:
-                return data.decode(fallback)
-            except UnicodeDecodeError:
-                continue
-        return data.decode(codec, errors="replace")
-
-
 def _header(message: Message, name: str) -> str:
-    value = message.get(name)
-    if value is None:
-        return ""
-    try:
-        return str(value)
-    except (LookupError, UnicodeError, ValueError):  # an unknown charset in an encoded-word
-        return ""
+    """The header as sent, unfolded: addresses and Message-IDs are ASCII tokens, and
+    reading them raw keeps a bad charset in a display name from losing the sender."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return re.sub(r"\r?\n(?=[ \t])", "", str(value))
+    return ""
 
 
 def _text_part(message: EmailMessage) -> tuple[Message, bool] | None:
@@ -116,7 +81,7 @@ def parse(raw: bytes) -> InboundEmail:
     ordered = list(dict.fromkeys([*refs, *in_reply_to]))
     return InboundEmail(
         sender=sender,
-        subject=_header(message, "subject").strip(),
+        subject=decode_header_text(_header(message, "subject")).strip(),
         body=_body(message),
         message_id=message_ids[0] if message_ids else None,
         references=tuple(ordered),
