@@ -7,7 +7,7 @@ Nothing here commits or authorises: the use cases in :mod:`.service`, :mod:`.mac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from walletdesk.support.tickets.rules import (
     can_transition,
 )
 from walletdesk.support.tickets.search import insert_message
-from walletdesk.support.tickets.sla import sla_clock
+from walletdesk.support.tickets.sla import SlaClock, sla_clock
 from walletdesk.support.tickets.views import load_ticket, sla_events
 
 # The tickets column that shows each target's due while it runs.
@@ -41,6 +41,8 @@ DUE_COLUMN = {
     SlaTarget.NEXT_REPLY: "next_reply_due",
     SlaTarget.RESOLUTION: "resolution_due",
 }
+# What a customer waits on after writing; solving the ticket closes them.
+REPLY_TARGETS = (SlaTarget.FIRST_REPLY, SlaTarget.NEXT_REPLY)
 
 
 def audit_ticket(
@@ -136,15 +138,19 @@ def move_status(
     }
     values: dict[str, Any] = {"status": target.value, "updated_at": now, **extra}
     if current is TicketStatus.SOLVED and target is TicketStatus.OPEN:
-        # Reopened: the resolution clock starts afresh.
+        # Reopened: the resolution clock starts afresh. A reply is owed again only for a
+        # customer message that comes with it (await_next_reply), on a clock of its own.
         minutes = SLA_TARGETS[Priority(row.priority)][SlaTarget.RESOLUTION]
         record_event(conn, row.id, SlaEventKind.ACTIVATED, SlaTarget.RESOLUTION, now, minutes)
         values.update(solved_at=None, resolution_due=due(now, minutes, deps.calendar))
+        # Tickets solved before solving closed the reply clocks still hold open ones:
+        # closed as of the solve, so the reopened ticket is not late at once.
+        _fulfil(conn, row.id, clocks, REPLY_TARGETS, row.solved_at or now, values)
     elif target is TicketStatus.SOLVED:
+        # Solved: nothing more is owed. A reply clock left running would make the ticket
+        # late the moment it reopens, and one paused on hold would never run again.
         values["solved_at"] = now
-        resolution = clocks.get(SlaTarget.RESOLUTION)
-        if resolution is not None and not resolution.fulfilled:
-            record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.RESOLUTION, now)
+        _fulfil(conn, row.id, clocks, tuple(SlaTarget), now, values)
     elif target in CLOCK_STOPPED_STATES and current not in CLOCK_STOPPED_STATES:
         for goal, clock in clocks.items():
             if clock.running and not clock.fulfilled:
@@ -172,17 +178,22 @@ def move_status(
 def agent_public_reply(
     conn: Connection, deps: TicketDeps, row: Any, agent: User, body: str, now: datetime
 ) -> None:
-    """An agent's public reply: fulfils the first reply once and any awaited next reply;
-    a new ticket opens. ``row`` is the ticket as read (and locked) by the caller."""
+    """An agent's public reply: fulfils the reply target the customer waits on (the first
+    reply, or the next one); a new ticket opens. ``row`` is the ticket as read (and
+    locked) by the caller."""
     add_message(conn, row.id, agent, MessageKind.PUBLIC, body, now)
     values: dict[str, Any] = {"updated_at": now}
     if row.first_replied_at is None:
         values["first_replied_at"] = now
-        record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.FIRST_REPLY, now)
-    awaited = sla_clock(sla_events(conn, row.id), SlaTarget.NEXT_REPLY, now, deps.calendar)
-    if awaited is not None and not awaited.fulfilled:
-        values["next_reply_due"] = None
-        record_event(conn, row.id, SlaEventKind.FULFILLED, SlaTarget.NEXT_REPLY, now)
+    events = sla_events(conn, row.id)
+    for goal in REPLY_TARGETS:
+        awaited = sla_clock(events, goal, now, deps.calendar)
+        if awaited is not None and not awaited.fulfilled:
+            record_event(conn, row.id, SlaEventKind.FULFILLED, goal, now)
+            if goal is SlaTarget.NEXT_REPLY:
+                # first_reply_due stays, as a record: the queue and the breach pass
+                # look at it only while first_replied_at is unset.
+                values["next_reply_due"] = None
     conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(**values))
     notices.reply_sent(conn, row, now)
     if TicketStatus(row.status) is TicketStatus.NEW:
@@ -190,18 +201,47 @@ def agent_public_reply(
 
 
 def await_next_reply(conn: Connection, deps: TicketDeps, row: Any, now: datetime) -> None:
-    """A customer wrote after being answered: start the next-reply target, unless an
-    earlier message of theirs is still waiting (its clock keeps running). Started
-    stopped when the ticket's clocks stand still (on hold)."""
-    if row.first_replied_at is None:
-        return  # the first reply's own clock covers it
-    current = sla_clock(sla_events(conn, row.id), SlaTarget.NEXT_REPLY, now, deps.calendar)
-    if current is not None and not current.fulfilled:
+    """A customer wrote: make sure a reply target runs for them. Nothing starts while an
+    earlier message of theirs still waits (its clock keeps counting); otherwise the
+    next-reply target starts, or the first-reply target again on a ticket that was
+    solved before anyone answered it. Started stopped when the ticket's clocks stand
+    still (on hold). ``row`` is the ticket as it is now, after any reopening."""
+    owed = SlaTarget.FIRST_REPLY if row.first_replied_at is None else SlaTarget.NEXT_REPLY
+    stopped = TicketStatus(row.status) in CLOCK_STOPPED_STATES
+    current = sla_clock(sla_events(conn, row.id), owed, now, deps.calendar)
+    # A clock paused on a ticket whose clocks run is one a solve left paused before
+    # solving closed reply clocks: it will never run again, so it covers nothing.
+    if current is not None and not current.fulfilled and (current.running or stopped):
         return
-    minutes = NEXT_REPLY_TARGETS[Priority(row.priority)]
-    record_event(conn, row.id, SlaEventKind.ACTIVATED, SlaTarget.NEXT_REPLY, now, minutes)
-    next_due: datetime | None = due(now, minutes, deps.calendar)
-    if TicketStatus(row.status) in CLOCK_STOPPED_STATES:
-        record_event(conn, row.id, SlaEventKind.PAUSED, SlaTarget.NEXT_REPLY, now)
-        next_due = None
-    conn.execute(update(t.tickets).where(t.tickets.c.id == row.id).values(next_reply_due=next_due))
+    priority = Priority(row.priority)
+    minutes = (
+        SLA_TARGETS[priority][owed]
+        if owed is SlaTarget.FIRST_REPLY
+        else NEXT_REPLY_TARGETS[priority]
+    )
+    record_event(conn, row.id, SlaEventKind.ACTIVATED, owed, now, minutes)
+    owed_due: datetime | None = due(now, minutes, deps.calendar)
+    if stopped:
+        record_event(conn, row.id, SlaEventKind.PAUSED, owed, now)
+        owed_due = None
+    conn.execute(
+        update(t.tickets).where(t.tickets.c.id == row.id).values({DUE_COLUMN[owed]: owed_due})
+    )
+
+
+def _fulfil(
+    conn: Connection,
+    ticket_id: uuid.UUID,
+    clocks: Mapping[SlaTarget, SlaClock],
+    goals: Collection[SlaTarget],
+    at: datetime,
+    values: dict[str, Any],
+) -> None:
+    """Fulfil, as of ``at``, each of ``goals`` whose clock is still open (running or
+    paused), and clear the due shown for the reply targets among them (``values`` are
+    the ticket's columns about to be written). A breached clock stays breached."""
+    for goal, clock in clocks.items():
+        if goal in goals and not clock.fulfilled:
+            record_event(conn, ticket_id, SlaEventKind.FULFILLED, goal, at)
+            if goal in REPLY_TARGETS:
+                values[DUE_COLUMN[goal]] = None
