@@ -16,6 +16,8 @@ from walletdesk.api.app import create_app
 from walletdesk.audit import tables as audit_tables
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.support.tickets.rules import SlaTarget
+from walletdesk.support.tickets.service import TicketDeps, detect_breaches
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -123,6 +125,91 @@ def test_merging_into_a_solved_ticket_opens_it_again(
     view = merge(agent, source, target).json()["target"]
     assert view["status"] == "open"
     assert view["solved_at"] is None
+
+
+def set_status(agent: Customer, ticket: dict[str, Any], status: str) -> None:
+    response = agent.post(f"/api/v1/agent/tickets/{ticket['id']}/status", json={"status": status})
+    assert response.status_code == 200, response.json()
+
+
+def answer(agent: Customer, ticket: dict[str, Any]) -> None:
+    response = agent.post(f"/api/v1/agent/tickets/{ticket['id']}/replies", json={"body": "在查"})
+    assert response.status_code == 201, response.json()
+
+
+def test_an_unanswered_duplicate_merged_into_an_answered_ticket_is_still_owed_a_reply(
+    client: TestClient, container: Container, clock: FakeClock, me: Customer, agent: Customer
+) -> None:
+    target = open_ticket(me, "退款没到账", "我的退款还没到账")  # normal: next reply in 8 hours
+    answer(agent, target)
+    clock.advance(timedelta(minutes=10))  # not seeing the answer, they write again
+    source = open_ticket(me, "退款", "退款到底什么时候到？")
+
+    view = merge(agent, source, target).json()["target"]
+    assert (view["status"], view["priority"]) == ("open", "normal")
+    # Owed from the merge, Monday 09:10 in Shanghai: 17:10.
+    assert view["sla"]["next_reply_due"] == "2026-03-02T09:10:00+00:00"
+    waiting = view["sla_clocks"]["next_reply"]
+    assert (waiting["running"], waiting["minutes"], waiting["elapsed"]) == (True, 8 * 60, 0)
+
+    deps = TicketDeps.of(container.engine, clock)
+    clock.advance(timedelta(hours=7, minutes=59))
+    assert detect_breaches(deps) == []
+    clock.advance(timedelta(minutes=2))
+    found = detect_breaches(deps)
+    assert [(str(tid), goal) for tid, goal in found] == [(target["id"], SlaTarget.NEXT_REPLY)]
+
+
+def test_a_pending_target_opens_and_takes_the_more_urgent_priority_of_an_unanswered_source(
+    client: TestClient, container: Container, clock: FakeClock, me: Customer, agent: Customer
+) -> None:
+    target = open_ticket(me, "退款没到账", "我的退款还没到账")
+    answer(agent, target)
+    set_status(agent, target, "pending")  # waiting on the customer...
+    clock.advance(timedelta(minutes=10))
+    source = open_ticket(me, "付款失败", "付款失败了")  # ...who writes, in a new ticket
+    assert source["priority"] == "high"
+
+    view = merge(agent, source, target).json()["target"]
+    assert (view["status"], view["priority"]) == ("open", "high")
+    # High: next reply in 4 business hours from Monday 09:10 in Shanghai.
+    assert view["sla"]["next_reply_due"] == "2026-03-02T05:10:00+00:00"
+    assert view["sla"]["resolution_due"] is not None
+    received = [after for a, _s, after in audited(container) if a == "ticket.merge_received"]
+    assert received[0]["priority"] == "high"
+
+
+def test_an_on_hold_target_stays_on_hold_with_the_reply_owed_waiting_for_it(
+    client: TestClient, container: Container, clock: FakeClock, me: Customer, agent: Customer
+) -> None:
+    target = open_ticket(me, "退款没到账", "我的退款还没到账")
+    answer(agent, target)
+    set_status(agent, target, "on_hold")  # waiting on the bank
+    source = open_ticket(me, "退款", "退款到底什么时候到？")
+
+    view = merge(agent, source, target).json()["target"]
+    assert view["status"] == "on_hold"
+    assert view["sla"]["next_reply_due"] is None
+    assert view["sla_clocks"]["next_reply"]["running"] is False
+    clock.advance(timedelta(hours=1))  # Monday 10:00 in Shanghai
+    set_status(agent, target, "open")
+    resumed = agent.get(f"/api/v1/agent/tickets/{target['id']}").json()
+    assert resumed["sla"]["next_reply_due"] == "2026-03-02T10:00:00+00:00"  # 18:00 there
+
+
+def test_an_answered_source_owes_nothing_and_leaves_a_pending_target_pending(
+    client: TestClient, container: Container, me: Customer, agent: Customer
+) -> None:
+    target = open_ticket(me, "退款没到账", "我的退款还没到账")
+    answer(agent, target)
+    set_status(agent, target, "pending")
+    source = open_ticket(me, "退款", "退款三天了")
+    answer(agent, source)
+
+    view = merge(agent, source, target).json()["target"]
+    assert (view["status"], view["priority"]) == ("pending", "normal")
+    assert view["sla_clocks"]["next_reply"] is None
+    assert view["sla"]["next_reply_due"] is None
 
 
 def test_a_ticket_cannot_be_merged_into_itself(

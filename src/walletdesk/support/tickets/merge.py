@@ -6,7 +6,13 @@ the conversation, and records ``merged_from``); the source ends in status
 note on both says what happened. A customer who replies to the source later lands
 in the target (:func:`.service.do_customer_reply`). The target gains the source's
 tags and, if it had none, its linked payment; a solved target opens again, as it
-now holds messages nobody has answered. Both tickets are audited.
+now holds messages nobody has answered.
+
+A message of the customer's still waiting for an answer on the source stays owed on
+the target: a reply target starts there (unless one already runs for an earlier
+message), a pending target opens as a reply of the customer's would open it, and the
+target takes the source's priority when it is the more urgent (for targets started
+from then on, as a macro's priority). Both tickets are audited.
 
 Refused, with nothing changed: merging a ticket into itself, tickets of two
 customers, a source that is already closed, merged or spam, and a target that is
@@ -35,11 +41,21 @@ from walletdesk.support.tickets.errors import (
 from walletdesk.support.tickets.rules import (
     MERGE_TARGET_STATES,
     MessageKind,
+    Priority,
     TicketStatus,
     can_transition,
+    more_urgent,
 )
-from walletdesk.support.tickets.steps import add_message, audit_ticket, move_status, touch
-from walletdesk.support.tickets.views import agent_view, load_ticket, staff_summary
+from walletdesk.support.tickets.sla import sla_clock
+from walletdesk.support.tickets.steps import (
+    REPLY_TARGETS,
+    add_message,
+    audit_ticket,
+    await_next_reply,
+    move_status,
+    touch,
+)
+from walletdesk.support.tickets.views import agent_view, load_ticket, sla_events, staff_summary
 
 MAX_TICKET_TAGS = 20
 
@@ -87,6 +103,8 @@ def do_merge(
         if TicketStatus(target.status) not in MERGE_TARGET_STATES:
             raise MergeTargetClosed("target closed", number=target.number, status=target.status)
 
+        # Read before the merge stops the source's clocks.
+        waiting = _awaits_reply(conn, deps, source_id, now)
         moved = [
             str(message_id)
             for message_id in conn.execute(
@@ -122,11 +140,18 @@ def do_merge(
             now,
         )
         move_status(conn, deps, source, TicketStatus.MERGED, now, agent, merged_into=target_id)
-        _take_over_fields(conn, source, target, now)
-        if TicketStatus(target.status) is TicketStatus.SOLVED:
+        taken = _take_over_fields(conn, source, target, now)
+        target_status = TicketStatus(target.status)
+        # A solved target opens again: it now holds messages nobody has answered. A
+        # pending one waited on the customer, who has written meanwhile.
+        if target_status is TicketStatus.SOLVED or (
+            waiting and target_status is TicketStatus.PENDING
+        ):
             move_status(conn, deps, load_ticket(conn, target_id), TicketStatus.OPEN, now, agent)
         else:
             touch(conn, target_id, now)
+        if waiting:
+            await_next_reply(conn, deps, load_ticket(conn, target_id), now)
         audit_ticket(
             conn,
             now,
@@ -142,7 +167,11 @@ def do_merge(
             agent,
             "ticket.merge_received",
             target_id,
-            after={"merged_from": str(source_id), "moved_messages": moved},
+            after={
+                "merged_from": str(source_id),
+                "moved_messages": moved,
+                **({"priority": taken["priority"]} if "priority" in taken else {}),
+            },
         )
         return {
             "source": staff_summary(load_ticket(conn, source_id)),
@@ -152,14 +181,31 @@ def do_merge(
     return run_transaction(deps.engine, work)
 
 
-def _take_over_fields(conn: Connection, source: Any, target: Any, now: datetime) -> None:
+def _awaits_reply(conn: Connection, deps: TicketDeps, ticket_id: uuid.UUID, now: datetime) -> bool:
+    """True while a customer message on the ticket is owed a reply (its clock running,
+    or paused with the ticket)."""
+    events = sla_events(conn, ticket_id)
+    for goal in REPLY_TARGETS:
+        clock = sla_clock(events, goal, now, deps.calendar)
+        if clock is not None and not clock.fulfilled:
+            return True
+    return False
+
+
+def _take_over_fields(conn: Connection, source: Any, target: Any, now: datetime) -> dict[str, Any]:
+    """Give the target the source's tags, linked payment and more urgent priority; returns
+    the columns changed."""
     values: dict[str, Any] = {}
     tags = list(dict.fromkeys([*target.tags, *source.tags]))[:MAX_TICKET_TAGS]
     if tags != list(target.tags):
         values["tags"] = tags
     if target.payment_id is None and source.payment_id is not None:
         values["payment_id"] = source.payment_id
+    priority = more_urgent(Priority(source.priority), Priority(target.priority))
+    if priority is not Priority(target.priority):
+        values["priority"] = priority.value
     if values:
         conn.execute(
             update(t.tickets).where(t.tickets.c.id == target.id).values(**values, updated_at=now)
         )
+    return values

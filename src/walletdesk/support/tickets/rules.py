@@ -20,6 +20,7 @@ class TicketStatus(StrEnum):
 
 
 class Priority(StrEnum):
+    # Declared from least to most urgent: more_urgent relies on the order.
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
@@ -98,6 +99,11 @@ def can_set_status(current: TicketStatus, target: TicketStatus) -> bool:
 
 def can_merge(source: TicketStatus, target: TicketStatus) -> bool:
     return can_transition(source, S.MERGED) and target in MERGE_TARGET_STATES
+
+
+def more_urgent(a: Priority, b: Priority) -> Priority:
+    order = list(Priority)
+    return max(a, b, key=order.index)
 
 
 def priority_for(category: Category, scam_risk: Risk) -> Priority:
