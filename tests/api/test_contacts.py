@@ -143,6 +143,29 @@ def test_checking_a_scam_message(client: TestClient) -> None:
     assert body["advice"][0]["code"] == "advice_message_high"
 
 
+def test_a_negation_before_something_else_does_not_hide_a_code_request(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/api/v1/contacts/check-message",
+        json={"text": "This is Alipay support. Don't worry and just read me the code we sent you."},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["risk"] == "high"
+    assert [f["code"] for f in body["red_flags"]] == ["asks_for_code"]
+
+
+def test_the_assistant_warns_of_a_code_request_after_dont_hang_up(client: TestClient) -> None:
+    # The assistant reads the same check: "不要挂电话" negates hanging up, not the request.
+    answer = client.post(
+        "/api/v1/assistant/messages",
+        json={"text": "客服说不要挂电话并把验证码告诉他，这正常吗"},
+        headers=ZH,
+    ).json()
+    assert answer["scam_warning"] is True
+
+
 def test_checking_a_genuine_message(client: TestClient) -> None:
     response = client.post(
         "/api/v1/contacts/check-message",

@@ -47,6 +47,14 @@ def flags(result: MessageCheck) -> set[str]:
         ("Cancel your student loan or your credit score will suffer", "student_loan"),
         ("您的账户异常", "account_abnormal"),
         ("Your account is abnormal", "account_abnormal"),
+        (
+            "To release your refund, buy two Steam cards and send me the numbers.",
+            "gift_cards_or_crypto",
+        ),
+        ("Please leave the official app and continue with me on Telegram.", "move_off_platform"),
+        ("请退出官方App，下载我们发给你的客服软件继续办理", "move_off_platform"),
+        ("请退出官方App，下载我们发给你的客服软件继续办理", "install_app"),
+        ("What’s the code on your screen?", "asks_for_code"),
     ],
 )
 def test_each_red_flag_is_recognised(text: str, code: str) -> None:
@@ -60,12 +68,50 @@ def test_each_red_flag_is_recognised(text: str, code: str) -> None:
         "Your sign-in code is 482913. Never share this code with anyone.",
         "walletdesk 绝不会要求您把钱转入“安全账户”。",
         "We will never ask you to share your screen.",
+        "Your sign-in code is 482913. Don’t share this code with anyone.",
+        "Do not share your PIN with anyone.",
+        "No one will ask you to read out your code.",
+        "Beware of anyone who asks you to share your screen.",
+        "We will never ask you to leave the official app or to chat on Telegram.",
+        "请不要把验证码告诉任何人，包括自称客服的人。",
+        "请勿向任何人透露短信验证码",
+        "不要再把验证码告诉别人",
+        "谨防有人冒充客服让您共享屏幕",
+        "walletdesk 绝不会打电话索要我们发给您的验证码。",
+        "请勿退出官方App与陌生人私聊",
+        # two clauses: the promise after the comma is not part of "输入"
+        "请在工单页面中输入，我们不会看到验证码。",
     ],
 )
 def test_a_red_flag_its_own_clause_negates_is_not_raised(text: str) -> None:
     result = run(text)
     assert result.red_flags == ()
     assert result.risk is Risk.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't worry and just read me the code we sent you.",
+        "Don't hang up and tell me the verification code.",
+        "Don't hesitate to tell me the code.",
+        "Whenever you're ready tell me the code from the SMS.",  # "never" inside a word
+        "You won't be charged if you give me the code now.",
+        "You won't need to do anything else other than tell me the code.",
+        "Nobody else can help you so send me the OTP.",
+        "Don’t tell anyone but read me the code.",  # negated at "tell", not at "read"
+        "不要挂电话并把验证码告诉我",
+        "您不会有任何损失只要把验证码告诉我",
+        "您无需担心只要提供验证码就行",
+        "不要告诉任何人并把验证码发给我",
+        "要不要我帮你把钱转到安全账户",  # 要不要 asks, it does not negate
+        "能不能把验证码告诉我",
+    ],
+)
+def test_a_negation_that_governs_something_else_does_not_cancel_a_red_flag(text: str) -> None:
+    result = run(text)
+    assert result.risk is Risk.HIGH
+    assert flags(result) & {"asks_for_code", "safe_account"}
 
 
 def test_one_high_flag_makes_the_risk_high() -> None:

@@ -33,9 +33,13 @@ _SHIPPED = "data/contacts/red_flags.yaml"
 MAX_MESSAGE_CHARS = 10_000
 # Checking every digit run of a long message would bury the answer in noise.
 MAX_CONTACTS = 10
-# How far back a negation ("切勿", "never") may stand in the same clause.
-_NEGATION_WINDOW = 40
-_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
+# How far back a negation ("切勿", "never") may stand in the same clause. A negation
+# must also govern the match (see _Negation), so this only bounds the search: long
+# enough for "we will never ask you to leave the official app or to chat on ...".
+_NEGATION_WINDOW = 60
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n—–]")
+# "Don’t" is typed with a curly apostrophe as often as a straight one.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 class RedFlagRule(BaseModel):
@@ -59,13 +63,25 @@ class RedFlagRule(BaseModel):
         return self
 
 
+class NegationRules(BaseModel):
+    """When a negation cancels a red flag (the rule file's comment explains each list)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: tuple[str, ...] = Field(min_length=1)
+    between: tuple[str, ...]
+    verbs: tuple[str, ...] = Field(min_length=1)
+    scope_breaks: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
 class RedFlagRules(BaseModel):
-    """The shipped rule file: negation words and rules, in order of importance."""
+    """The shipped rule file: when negations count, and the rules in order of importance."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: int = Field(ge=1)
-    negations: tuple[str, ...]
+    negation: NegationRules
     rules: tuple[RedFlagRule, ...] = Field(min_length=1)
 
 
@@ -122,7 +138,9 @@ def check_message(
     rules = rules or default_rules()
     day = today or datetime.now(UTC).date()
     country = country or ("CN" if locale.lower().startswith("zh") else None)
-    folded = unicodedata.normalize("NFKC", text[:MAX_MESSAGE_CHARS]).casefold()
+    folded = (
+        unicodedata.normalize("NFKC", text[:MAX_MESSAGE_CHARS]).casefold().translate(_APOSTROPHES)
+    )
 
     flags = list(_find_flags(folded, rules))
     mentioned = _mentioned_providers(folded, directory)
@@ -172,22 +190,89 @@ _CONTACT_FLAG: dict[Verdict, Text] = {
 
 def _find_flags(folded: str, rules: RedFlagRules) -> list[RedFlag]:
     found: list[RedFlag] = []
+    grammar = _grammar(rules.negation)
     for rule in rules.rules:
-        evidence = _first_unnegated(folded, rule, rules.negations)
+        evidence = _first_unnegated(folded, rule, grammar)
         if evidence is not None:
             found.append(RedFlag(rule.code, Risk(rule.severity), rule.text, evidence))
     return found
 
 
-def _first_unnegated(folded: str, rule: RedFlagRule, negations: tuple[str, ...]) -> str | None:
-    """The first match of ``rule`` that its own clause does not negate."""
+def _first_unnegated(folded: str, rule: RedFlagRule, grammar: _Negation) -> str | None:
+    """The first match of ``rule`` that no negation in its clause governs.
+
+    Matches are tried at every start, overlapping: "don't tell anyone but read me the
+    code" matches first at "tell" (negated), then at "read" (not).
+    """
     for pattern in rule.patterns:
-        for match in re.finditer(pattern, folded, flags=re.IGNORECASE):
-            before = folded[max(0, match.start() - _NEGATION_WINDOW) : match.start()]
-            clause = _CLAUSE_END.split(before)[-1] + match.group(0)
-            if not any(word in clause for word in negations):
+        compiled = re.compile(pattern, flags=re.IGNORECASE)
+        position = 0
+        while (match := compiled.search(folded, position)) is not None:
+            if not grammar.negates(folded, match.start()):
                 return match.group(0).strip()
+            position = match.start() + 1
     return None
+
+
+@dataclass(frozen=True)
+class _Negation:
+    """:class:`NegationRules` compiled: does a negation govern what starts at a position?"""
+
+    heads: re.Pattern[str]
+    between: re.Pattern[str]
+    governed_verb: re.Pattern[str]
+    breaks: re.Pattern[str]
+    warnings: re.Pattern[str]
+
+    def negates(self, folded: str, start: int) -> bool:
+        window = folded[max(0, start - _NEGATION_WINDOW) : start]
+        clause = start - len(_CLAUSE_END.split(window)[-1])
+        for head in self.heads.finditer(folded, clause, start):
+            if _is_a_not_a_question(folded, head.start()):
+                continue
+            if self.breaks.search(folded, head.end(), start):
+                continue
+            # Past the words allowed in between comes a verb it can govern ("never ask
+            # you to share", "绝不会要求"; the verb may start the red flag itself), or
+            # the red flag directly.
+            if self.governed_verb.match(folded, head.end()):
+                return True
+            reach = self.between.match(folded, head.end())
+            if reach is not None and reach.end() >= start:
+                return True
+        return any(
+            not self.breaks.search(folded, warning.end(), start)
+            for warning in self.warnings.finditer(folded, clause, start)
+        )
+
+
+def _is_a_not_a_question(folded: str, at: int) -> bool:
+    """要不要, 会不会, 能不能: the verb, 不, the verb again asks; it negates nothing."""
+    return (
+        folded.startswith("不", at)
+        and at > 0
+        and at + 1 < len(folded)
+        and folded[at - 1] == folded[at + 1]
+    )
+
+
+@cache
+def _grammar(negation: NegationRules) -> _Negation:
+    between = rf"(?:\s+|{_words(negation.between)})*" if negation.between else r"\s*"
+    return _Negation(
+        heads=re.compile(_words(negation.words)),
+        between=re.compile(between),
+        # One pattern, so "要" is given back when "不会要求" needs it for "要求".
+        governed_verb=re.compile(rf"{between}(?:{_words(negation.verbs)})"),
+        breaks=re.compile(_words(negation.scope_breaks) or r"(?!)"),
+        warnings=re.compile(_words(negation.warnings) or r"(?!)"),
+    )
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """An alternation of ``words``, longest first; English ones only as whole words."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in ordered)
 
 
 def _risk(flags: list[RedFlag]) -> Risk:
