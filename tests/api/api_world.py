@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.notify.channels import StoredEmailSender
 
 STRONG = "Correct-Horse-Battery-9"
 
@@ -142,3 +143,31 @@ def latest_sms_code(container: Container, phone: str) -> str:
     codes = re.findall(r"(?<!\d)\d{6}(?!\d)", texts[-1].body)
     assert codes, texts[-1].body
     return str(codes[0])
+
+
+def latest_email_code(container: Container, address: str) -> str:
+    """Deliver what is queued, then read the one-time code in the last email to ``address``."""
+    container.dispatcher.run_once()
+    assert isinstance(container.email, StoredEmailSender), "tests use the stored email twin"
+    mails = container.email.messages_to(address)
+    assert mails, f"no email was sent to {address}"
+    codes = re.findall(r"(?<!\d)\d{6}(?!\d)", mails[-1].body)
+    assert codes, mails[-1].body
+    return str(codes[0])
+
+
+def verify_contact(me: Customer, container: Container, kind: str) -> None:
+    """Verify ``me``'s phone or email the way a customer does: ask for a code, read it
+    where it was sent, type it back. What the inbound channels need before a message
+    from that contact is theirs."""
+    asked = me.post("/api/v1/me/contact-verifications", json={"kind": kind})
+    assert asked.status_code == 202, asked.json()
+    destination = str(me.user[kind])
+    if kind == "phone":
+        code = latest_sms_code(container, destination)
+    else:
+        code = latest_email_code(container, destination)
+    confirmed = me.post(
+        "/api/v1/me/contact-verifications/confirm", json={"kind": kind, "code": code}
+    )
+    assert confirmed.status_code == 200, confirmed.json()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from api_world import STRONG, Customer, log_in, sign_up, totp_now
+from api_world import STRONG, Customer, latest_email_code, log_in, sign_up, totp_now
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -57,6 +57,8 @@ OWN_ACCOUNT_STATUS = {
     "POST /api/v1/me/verifications/sms": 202,
     "PUT /api/v1/me/phone": 200,
     "PUT /api/v1/me/email": 200,
+    "POST /api/v1/me/contact-verifications": 202,
+    "POST /api/v1/me/contact-verifications/confirm": 200,
     "GET /api/v1/me/cards": 200,
     "POST /api/v1/me/cards": 201,
     "DELETE /api/v1/me/cards/{card_id}": 204,
@@ -155,6 +157,13 @@ def exercise_every_endpoint(me: Customer, container: Container, clock: FakeClock
     call("POST", "/api/v1/me/verifications/sms")
     call("PUT", "/api/v1/me/phone", json={"phone": "+8613900139000"}, headers=step_up())
     call("PUT", "/api/v1/me/email", json={"email": "renamed@example.com"}, headers=step_up())
+    call("POST", "/api/v1/me/contact-verifications", json={"kind": "email"})
+    code = latest_email_code(container, "renamed@example.com")
+    call(
+        "POST",
+        "/api/v1/me/contact-verifications/confirm",
+        json={"kind": "email", "code": code},
+    )
     call("GET", "/api/v1/me/cards")
     card = call("POST", "/api/v1/me/cards", json=CARD, headers=step_up()).json()
     call(
@@ -195,6 +204,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/me/verifications": {"method": "password", "password": STRONG},
     "PUT /api/v1/me/phone": {"phone": "+8613900139000"},
     "PUT /api/v1/me/email": {"email": "renamed@example.com"},
+    "POST /api/v1/me/contact-verifications": {"kind": "email"},
+    "POST /api/v1/me/contact-verifications/confirm": {"kind": "email", "code": "123456"},
     "POST /api/v1/me/cards": CARD,
     "POST /api/v1/me/kyc": EVIDENCE,
     "PUT /api/v1/me/password": {"current_password": STRONG, "new_password": "Another-Long-Pass-42"},

@@ -238,7 +238,14 @@ def test_security_alerts_cannot_leave_the_inbox_but_may_leave_email() -> None:
     assert may_disable(AlertKind.TRANSACTION, Channel.INBOX) is True
 
 
-@pytest.mark.parametrize("kind", [AlertKind.VERIFICATION_CODE, AlertKind.TICKET_VERIFICATION_CODE])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        AlertKind.VERIFICATION_CODE,
+        AlertKind.TICKET_VERIFICATION_CODE,
+        AlertKind.CONTACT_VERIFICATION_CODE,
+    ],
+)
 def test_a_verification_code_never_goes_to_the_inbox(kind: AlertKind) -> None:
     channels = candidate_channels(kind, has_user=True, has_email=False, has_phone=True)
     assert channels == {Channel.SMS}

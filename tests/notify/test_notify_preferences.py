@@ -44,7 +44,8 @@ def test_a_new_user_gets_the_default_channels(engine: Engine) -> None:
     # Codes go where they were asked for, or nowhere: no preference to keep.
     assert AlertKind.VERIFICATION_CODE not in prefs
     assert AlertKind.TICKET_VERIFICATION_CODE not in prefs
-    assert len(prefs) == len(AlertKind) - 2
+    assert AlertKind.CONTACT_VERIFICATION_CODE not in prefs
+    assert len(prefs) == len(AlertKind) - 3
     assert prefs[AlertKind.LOGIN_NEW_DEVICE] == ON_ALL
     assert prefs[AlertKind.KYC_TIER_CHANGED] == ON_ALL
     assert prefs[AlertKind.TRANSACTION] == {

@@ -178,7 +178,14 @@ def _change_contact(
         )
         if taken:
             raise LoginTaken("this contact already belongs to another account")
-        store.update_user(conn, user.id, **{field: value, "last_sensitive_change_at": now})
+        # Neither this change nor an agent's proves that the new contact reaches the
+        # customer (the step-up proves who asks, not what they typed): it is unverified,
+        # and identifies them to the inbound channels, once a code sent to it comes back.
+        store.update_user(
+            conn,
+            user.id,
+            **{field: value, f"{field}_verified_at": None, "last_sensitive_change_at": now},
+        )
         after = store.get_user(conn, user.id)
         # A new phone or email is how the account is recovered from now on: the device
         # that was lost (or is in a thief's hands) must not stay signed in. An agent's

@@ -113,3 +113,25 @@ class SmsRateLimited(WalletdeskError):
     def __init__(self, detail: str, *, retry_after_seconds: int, **params: object) -> None:
         super().__init__(detail, **params)
         self.retry_after_seconds = retry_after_seconds
+
+
+class EmailRateLimited(WalletdeskError):
+    """Too many codes were emailed to this address lately; nothing was sent.
+    ``retry_after_seconds`` becomes the Retry-After header."""
+
+    code = "email_rate_limited"
+    http_status = 429
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **params: object) -> None:
+        super().__init__(detail, **params)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class NoContactOnFile(ValidationError):
+    """There is no phone number / email address of that kind on the account to verify."""
+
+    code = "no_contact_on_file"
+
+
+class ContactAlreadyVerified(Conflict):
+    code = "contact_already_verified"

@@ -117,6 +117,23 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "请先绑定手机号，或使用密码验证。",
     },
     "title.no_phone_on_file": {"en": "No phone number", "zh-CN": "未绑定手机号"},
+    "email_rate_limited": {
+        "en": "Too many codes were sent to this email address. Nothing was sent this time; "
+        "try again after {retry_after} (UTC).",
+        "zh-CN": "发送到该邮箱的验证码次数过多，本次未发送。请在 {retry_after}（UTC）之后再试。",
+    },
+    "title.email_rate_limited": {"en": "Too many codes", "zh-CN": "验证码发送过于频繁"},
+    "no_contact_on_file": {
+        "en": "There is no phone number or email address of that kind on this account to "
+        "verify. Add it first.",
+        "zh-CN": "该账户尚未绑定这类手机号或邮箱，无可验证的内容，请先添加。",
+    },
+    "title.no_contact_on_file": {"en": "Nothing to verify", "zh-CN": "无可验证的联系方式"},
+    "contact_already_verified": {
+        "en": "This phone number or email address is already verified.",
+        "zh-CN": "该手机号或邮箱已验证。",
+    },
+    "title.contact_already_verified": {"en": "Already verified", "zh-CN": "已验证"},
     "locale_not_supported": {
         "en": "Choose zh-CN or en.",
         "zh-CN": "请选择 zh-CN 或 en。",

@@ -12,6 +12,13 @@ from typing import Any
 from walletdesk.identity.roles import Role
 
 
+class ContactKind(StrEnum):
+    """The contacts on an account that can be verified: the ``users`` column of each."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+
+
 class UserStatus(StrEnum):
     ACTIVE = "active"
     # Can log in and look, cannot move money (the user or an agent froze it).
@@ -81,6 +88,10 @@ class User:
     created_at: datetime
     last_sensitive_change_at: datetime | None
     locked_until: datetime | None
+    # When the phone / email on file was proven to reach this user (None: not yet, or
+    # changed since). See identity.contact_verification.
+    phone_verified_at: datetime | None = None
+    email_verified_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> User:
@@ -99,6 +110,8 @@ class User:
             created_at=row.created_at,
             last_sensitive_change_at=row.last_sensitive_change_at,
             locked_until=row.locked_until,
+            phone_verified_at=row.phone_verified_at,
+            email_verified_at=row.email_verified_at,
         )
 
     def public(self) -> dict[str, Any]:
@@ -106,6 +119,8 @@ class User:
             "id": str(self.id),
             "phone": self.phone,
             "email": self.email,
+            "phone_verified": self.phone is not None and self.phone_verified_at is not None,
+            "email_verified": self.email is not None and self.email_verified_at is not None,
             "display_name": self.display_name,
             "locale": self.locale,
             "country": self.country,

@@ -43,6 +43,11 @@ users = Table(
     Column("last_sensitive_change_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # When the owner proved they receive what is sent to the phone / email on file (a code
+    # sent there and typed back); NULL until then, and again whenever it changes. Only a
+    # verified contact identifies the customer to the inbound channels (support/channels).
+    Column("phone_verified_at", UTCDateTime),
+    Column("email_verified_at", UTCDateTime),
 )
 
 sessions = Table(
@@ -123,6 +128,22 @@ sms_challenges = Table(
     # What the text said the code is for (notify's code kinds): a code spends only for
     # that. NULL: a step-up code stored before codes had purposes.
     Column("purpose", String(48)),
+)
+
+contact_challenges = Table(
+    "user_contact_challenges",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    # "phone" or "email" (identity.contact_verification.ContactKind).
+    Column("kind", String(8), nullable=False),
+    # Where the code went: it verifies that contact only while it is still the one on file.
+    Column("destination", String(254), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", UTCDateTime),
 )
 
 cards = Table(

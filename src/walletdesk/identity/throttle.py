@@ -8,7 +8,7 @@ at the first of them (``first_failure_at``), and may hold a lockout (``locked_un
 * ``login:<hash>`` (:func:`unknown_login_key`): failed logins for a login nobody has,
   counted and locked like an account would be;
 * ``sms-short:<hash>`` and ``sms-day:<hash>`` (:func:`count_text_to`): codes texted to
-  one phone number, never locked, only capped.
+  one phone number (or emailed to one address to verify it), never locked, only capped.
 
 Keys naming a person's login or phone are hashed, so the table holds neither. Once its
 window has ended and no lockout runs, a row counts for nothing (the next event starts a

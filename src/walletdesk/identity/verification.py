@@ -27,6 +27,7 @@ from walletdesk.identity.authentication import (
     sign_out_for_recovery,
     spend_recovery_code,
 )
+from walletdesk.identity.contact_verification import note_phone_proven
 from walletdesk.identity.deps import IdentityDeps
 from walletdesk.identity.errors import (
     CodeInvalid,
@@ -248,7 +249,7 @@ def check_presence(
         if not code or not _consume_recovery_code(deps, user.id, code, now, ctx):
             _note_failed_verification(deps, user, method, source, ctx)
             raise CodeInvalid("that recovery code is not right or was already used")
-    elif not code or not _consume_sms(deps, user.id, code, now, code_for):
+    elif not code or not _consume_sms(deps, user.id, code, now, code_for, ctx.source_ip):
         _note_failed_verification(deps, user, method, source, ctx)
         raise CodeInvalid("that code is not right, has expired, or was already used")
 
@@ -300,7 +301,12 @@ def _for_purpose(purpose: AlertKind) -> ColumnElement[bool]:
 
 
 def _consume_sms(
-    deps: IdentityDeps, user_id: uuid.UUID, code: str, now: datetime, purpose: AlertKind
+    deps: IdentityDeps,
+    user_id: uuid.UUID,
+    code: str,
+    now: datetime,
+    purpose: AlertKind,
+    source_ip: str | None,
 ) -> bool:
     def work(conn: Connection) -> bool:
         challenge = conn.execute(
@@ -332,6 +338,12 @@ def _consume_sms(
             .where(t.sms_challenges.c.id == challenge.id)
             .values(used_at=now)
         )
+        if purpose is AlertKind.VERIFICATION_CODE:
+            # The customer's own step-up code went to this number and came back: the phone
+            # is proven as a contact-verification code would prove it. Not an agent's
+            # check on a ticket, which a frozen account may answer and which verifies
+            # nothing of the account's contacts.
+            note_phone_proven(conn, user_id, challenge.destination, now, source_ip)
         return True
 
     return deps.transaction(work)

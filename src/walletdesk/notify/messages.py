@@ -42,6 +42,8 @@ class AlertKind(StrEnum):
     VERIFICATION_CODE = "verification_code"
     # The code a customer enters on their own ticket to confirm it's them to an agent.
     TICKET_VERIFICATION_CODE = "ticket_verification_code"
+    # The code that proves the customer receives what is sent to their phone or email.
+    CONTACT_VERIFICATION_CODE = "contact_verification_code"
     TRANSACTION = "transaction"
     LIMIT_CHANGED = "limit_changed"
     LIMIT_REQUEST_DECLINED = "limit_request_declined"
@@ -96,6 +98,8 @@ KINDS: Mapping[AlertKind, KindRule] = {
     # The code message carries its own warning; a footer would only lengthen the SMS.
     AlertKind.VERIFICATION_CODE: KindRule(_S),
     AlertKind.TICKET_VERIFICATION_CODE: KindRule(_S),
+    # contact: "phone" (a text) or "email", the contact the code verifies.
+    AlertKind.CONTACT_VERIFICATION_CODE: KindRule(_S, variant_param="contact"),
     AlertKind.TRANSACTION: KindRule(_T, variant_param="direction"),
     AlertKind.REFUND_STATUS: KindRule(_T, variant_param="status"),
     AlertKind.PAYMENT_FAILED: KindRule(_T, variant_param="reason"),
@@ -112,7 +116,11 @@ KINDS: Mapping[AlertKind, KindRule] = {
 # Kinds that carry a one-time code: sent only to the destination asked for, never to
 # the inbox, never adjustable, their code blanked once delivered.
 CODE_KINDS: frozenset[AlertKind] = frozenset(
-    {AlertKind.VERIFICATION_CODE, AlertKind.TICKET_VERIFICATION_CODE}
+    {
+        AlertKind.VERIFICATION_CODE,
+        AlertKind.TICKET_VERIFICATION_CODE,
+        AlertKind.CONTACT_VERIFICATION_CODE,
+    }
 )
 
 

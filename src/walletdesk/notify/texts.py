@@ -290,6 +290,36 @@ TEXTS: Mapping[str, Mapping[str, Texts]] = {
             "工作人员：他们绝不会向您索要。如果您没有向 walletdesk 求助，请立即修改密码。",
         )
     },
+    # Sent to a phone number or email address the customer asked to verify. Whoever did
+    # not ask gets told to ignore it: someone signed up with their contact, and without
+    # this code it stays unverified and matches nothing of theirs.
+    "contact_verification_code": {
+        "phone": _texts(
+            "Verify your phone number for walletdesk",
+            "{code} verifies this phone number for your walletdesk account. Enter it in the "
+            "walletdesk app or website; it expires in {minutes} minutes. Never tell it to "
+            "anyone: walletdesk staff will never ask for it. If you didn't ask for it, change "
+            "your password now.",
+            "验证您的 walletdesk 手机号",
+            "{code} 用于验证您 walletdesk 账户绑定的手机号，请在 walletdesk App 或网站中输入，"
+            "{minutes} 分钟内有效。切勿告诉任何人，walletdesk 工作人员绝不会向您索要。"
+            "如非本人操作，请立即修改密码。",
+        ),
+        "email": _texts(
+            "Verify your email address for walletdesk",
+            "{code} verifies this email address for your walletdesk account. Enter it in the "
+            "walletdesk app or website; it expires in {minutes} minutes. Never tell it to "
+            "anyone: walletdesk staff will never ask for it. If you didn't ask for it and have "
+            "a walletdesk account, change your password now; if you have none, someone typed "
+            "your address by mistake: ignore this email, and nothing you send us will reach "
+            "their account.",
+            "验证您的 walletdesk 邮箱",
+            "{code} 用于验证您 walletdesk 账户绑定的邮箱，请在 walletdesk App 或网站中输入，"
+            "{minutes} 分钟内有效。切勿告诉任何人，walletdesk 工作人员绝不会向您索要。"
+            "如非本人操作：若您有 walletdesk 账户，请立即修改密码；若没有，说明有人误填了您的邮箱，"
+            "请忽略本邮件，您发给我们的邮件不会进入对方的账户。",
+        ),
+    },
     "transaction": {
         "in": _texts(
             "You received {currency} {amount}",

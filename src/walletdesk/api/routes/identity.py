@@ -10,8 +10,15 @@ from pydantic import BaseModel, Field
 
 from walletdesk.api import idempotency
 from walletdesk.api.deps import App, Ctx, Me
-from walletdesk.identity import accounts, authentication, changes, checkup, verification
-from walletdesk.identity.model import KycTier, UserStatus, VerificationMethod
+from walletdesk.identity import (
+    accounts,
+    authentication,
+    changes,
+    checkup,
+    contact_verification,
+    verification,
+)
+from walletdesk.identity.model import ContactKind, KycTier, UserStatus, VerificationMethod
 from walletdesk.identity.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -47,6 +54,15 @@ class VerificationCreate(BaseModel):
     method: VerificationMethod
     password: str | None = Field(default=None, max_length=128)
     code: str | None = Field(default=None, max_length=12)
+
+
+class ContactVerificationCreate(BaseModel):
+    kind: ContactKind
+
+
+class ContactVerificationConfirm(BaseModel):
+    kind: ContactKind
+    code: str = Field(max_length=12)
 
 
 class TotpConfirm(BaseModel):
@@ -170,6 +186,20 @@ def create_verification(body: VerificationCreate, c: App, ctx: Ctx, me: Me) -> d
         c.identity, me, method=body.method, password=body.password, code=body.code, ctx=ctx
     )
     return {"verification_token": result.token, "expires_at": result.expires_at.isoformat()}
+
+
+@router.post("/me/contact-verifications", status_code=status.HTTP_202_ACCEPTED)
+def send_contact_code(body: ContactVerificationCreate, c: App, ctx: Ctx, me: Me) -> dict[str, str]:
+    """Send a code to the phone (a text) or the email address on file, to verify it."""
+    expires_at = contact_verification.do_send_contact_code(c.identity, me, body.kind, ctx)
+    return {"kind": body.kind.value, "expires_at": expires_at.isoformat()}
+
+
+@router.post("/me/contact-verifications/confirm")
+def confirm_contact(body: ContactVerificationConfirm, c: App, ctx: Ctx, me: Me) -> dict[str, Any]:
+    """The code sent to that contact: it is verified from now on (until it changes)."""
+    verified = contact_verification.do_confirm_contact(c.identity, me, body.kind, body.code, ctx)
+    return verified.public()
 
 
 @router.post("/me/2fa/totp", status_code=status.HTTP_201_CREATED)
