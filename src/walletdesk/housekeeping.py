@@ -17,6 +17,7 @@ from walletdesk.api.idempotency import purge_expired
 from walletdesk.audit.anchors import append_anchor
 from walletdesk.bootstrap import Container
 from walletdesk.identity import throttle
+from walletdesk.support.tickets.assignment import assign_waiting
 from walletdesk.support.tickets.service import TicketDeps, detect_breaches
 from walletdesk.wallet.payments import expire_due
 
@@ -38,6 +39,8 @@ class Pass:
     # Login, step-up and SMS throttle rows that no longer count (window and lockout
     # over), deleted.
     throttle_rows_purged: int = 0
+    # Waiting tickets given to agents with room (round-robin; support/tickets/assignment.py).
+    tickets_assigned: int = 0
 
 
 class Housekeeper:
@@ -59,6 +62,7 @@ class Housekeeper:
             audit_anchor_seq=self.anchor_audit_when_due(),
             idempotency_keys_purged=purge_expired(c.engine, c.clock.now()),
             throttle_rows_purged=throttle.purge_expired(c.identity),
+            tickets_assigned=assign_waiting(TicketDeps.of(c.engine, c.clock)),
         )
 
     def check_ledger_when_due(self) -> int | None:

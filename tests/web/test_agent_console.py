@@ -667,3 +667,28 @@ def test_the_customer_sees_a_request_under_review_and_what_happens_next(
         waiting = tab.locator("li[data-request-id]").first
         expect(waiting).to_contain_text(status)
         expect(waiting.get_by_test_id("review-next")).to_contain_text(next_step)
+
+
+def test_an_agent_starts_taking_tickets_and_gets_the_next_new_one(
+    page: Page, live_server: Any
+) -> None:
+    container = services(live_server)
+    customer = new_customer(container)
+    log_in(page, AGENT)
+    page.goto("/agent")
+    availability = page.get_by_test_id("availability")
+    expect(availability.locator("[data-state]")).to_have_attribute("data-state", "not-taking")
+
+    availability.get_by_role("button", name="Start taking tickets").click()
+    try:
+        expect(page.locator(".flash.ok[role=status]")).to_have_text("You are taking new tickets.")
+        expect(availability.locator("[data-state]")).to_have_attribute("data-state", "taking")
+        ticket = open_ticket(container, customer, "Card question", "Which cards can I add?")
+        page.goto("/agent?assignee=me")
+        expect(page.locator(f'tr[data-ticket-id="{ticket["id"]}"]')).to_be_visible()
+        expect(availability).to_contain_text(re.compile(r"[1-9]\d* of 10 active tickets"))
+    finally:
+        # The live server is shared: other tests expect new tickets to stay unassigned.
+        page.goto("/agent")
+        availability.get_by_role("button", name="Stop taking tickets").click()
+    expect(availability.locator("[data-state]")).to_have_attribute("data-state", "not-taking")

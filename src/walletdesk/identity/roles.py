@@ -25,6 +25,7 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_MERCHANTS = "manage_merchants"
     MANAGE_CONTENT = "manage_content"  # help articles, contact directory
+    MANAGE_DESK = "manage_desk"  # who takes tickets, and how many at once
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -39,6 +40,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.READ_CUSTOMERS,
             Permission.ACT_ON_CUSTOMERS,
             Permission.APPROVE_ACTIONS,
+            Permission.MANAGE_DESK,
         }
     ),
     Role.ADMIN: frozenset(Permission),

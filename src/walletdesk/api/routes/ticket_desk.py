@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from walletdesk.api.deps import App, Me
 from walletdesk.bootstrap import Container
+from walletdesk.core.errors import NotFound
 from walletdesk.support.helpcenter.articles import Category
-from walletdesk.support.tickets import csat, macros, merge, search
+from walletdesk.support.tickets import assignment, csat, macros, merge, search
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.rules import Priority, TicketStatus
 
@@ -83,6 +84,35 @@ def _csat_secret(c: Container) -> bytes:
 
 
 # -- search ---------------------------------------------------------------------------
+
+
+class AvailabilityBody(BaseModel):
+    accepting: bool | None = Field(default=None, description="taking new tickets")
+    capacity: int | None = Field(
+        default=None,
+        ge=1,
+        le=assignment.MAX_CAPACITY,
+        description="active (new or open) tickets the router gives at most; desk leads only",
+    )
+
+
+@router.get("/agent/desk")
+def desk(c: App, me: Me) -> dict[str, Any]:
+    """Everyone on the desk: taking tickets or not, capacity, and active tickets now."""
+    return {"items": assignment.list_desk(_deps(c), me.user)}
+
+
+@router.put("/agent/desk/{agent}")
+def set_availability(agent: str, body: AvailabilityBody, c: App, me: Me) -> dict[str, Any]:
+    """Start or stop taking new tickets (``agent`` = ``me``); a desk lead also sets any
+    agent's capacity or availability. Waiting tickets are handed out at once."""
+    try:
+        agent_id = me.user.id if agent == "me" else uuid.UUID(agent)
+    except ValueError as exc:
+        raise NotFound("no such agent") from exc
+    return assignment.do_set_availability(
+        _deps(c), me.user, agent_id, accepting=body.accepting, capacity=body.capacity
+    )
 
 
 @router.get("/agent/tickets/search")

@@ -24,6 +24,7 @@ from walletdesk.support.contacts.model import Risk
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.helpcenter.service import find_articles
 from walletdesk.support.tickets import tables as t
+from walletdesk.support.tickets.assignment import assign_in
 from walletdesk.support.tickets.calendar import due
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.errors import SCAM_WARNING, InvalidTransition, TicketClosed
@@ -121,6 +122,8 @@ def do_create_ticket(
         add_message(conn, ticket_id, customer, MessageKind.PUBLIC, body, now)
         for target, minutes in targets.items():
             record_event(conn, ticket_id, SlaEventKind.ACTIVATED, target, now, minutes)
+        # Routed as it is created: round-robin to an agent taking tickets, with room.
+        assign_in(conn, ticket_id, now)
         return customer_view(conn, load_ticket(conn, ticket_id))
 
     view = run_transaction(deps.engine, work)

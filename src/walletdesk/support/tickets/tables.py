@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -51,6 +52,8 @@ tickets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_tickets_customer_seq", "customer_id", "seq"),
     Index("ix_tickets_status_seq", "status", "seq"),
+    # An agent's active load, counted for every assignment (assignment.py).
+    Index("ix_tickets_assignee_status", "assignee_id", "status"),
 )
 
 ticket_messages = Table(
@@ -114,4 +117,25 @@ ticket_macros = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-__all__ = ["sla_events", "ticket_csat", "ticket_macros", "ticket_messages", "tickets"]
+# Who takes new tickets, and how many at once (assignment.py). A member of staff without
+# a row takes none.
+ticket_agents = Table(
+    "ticket_agents",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("accepting", Boolean, nullable=False),
+    # Active tickets (new or open) the router gives this agent at most.
+    Column("capacity", Integer, nullable=False),
+    # Round-robin: the router's turn counter when this agent last got a ticket (0: never).
+    Column("turn", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+__all__ = [
+    "sla_events",
+    "ticket_agents",
+    "ticket_csat",
+    "ticket_macros",
+    "ticket_messages",
+    "tickets",
+]

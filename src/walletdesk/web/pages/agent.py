@@ -22,7 +22,7 @@ from walletdesk.identity.roles import Permission
 from walletdesk.support import reports
 from walletdesk.support.customer360 import get_customer_360
 from walletdesk.support.helpcenter.articles import Category
-from walletdesk.support.tickets import macros, merge, search, service
+from walletdesk.support.tickets import assignment, macros, merge, search, service
 from walletdesk.support.tickets import queue as ticket_queue
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.placeholders import fill
@@ -134,9 +134,11 @@ def queue(
         me,
         [i["customer_id"] for i in items] + [i["assignee_id"] or "" for i in items],
     )
+    desk = {item["user_id"]: item for item in assignment.list_desk(_deps(p), me)}
     return render(
         p,
         "agent/queue.html",
+        desk_me=desk.get(str(me.id)),
         rows=[queue_row(item, now) for item in items],
         people=people,
         filters={
@@ -268,6 +270,14 @@ def refused_on_ticket(
     p: Page, ticket_id: uuid.UUID, exc: WalletdeskError, draft: str = ""
 ) -> Response:
     return ticket_page(p, ticket_id, error=error_text(p, exc), status=exc.http_status, draft=draft)
+
+
+@router.post("/agent/availability", response_class=HTMLResponse)
+def availability(p: StaffPost, accepting: Annotated[bool, Form()]) -> Response:
+    """Start or stop taking new tickets; starting hands out waiting ones at once."""
+    assignment.do_set_availability(_deps(p), p.me.user, p.me.user.id, accepting=accepting)
+    notice = "notice.agent_taking_tickets" if accepting else "notice.agent_not_taking_tickets"
+    return redirect(p, "/agent", notice=notice)
 
 
 @router.post("/agent/tickets/{ticket_id}/reply", response_class=HTMLResponse)
