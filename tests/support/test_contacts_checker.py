@@ -258,15 +258,68 @@ def test_a_link_to_a_bare_ip_address_is_suspicious() -> None:
     assert codes(run("http://192.168.10.24/alipay")) == ["ip_address"]
 
 
-def test_an_unlisted_host_under_an_official_registrable_domain_is_unknown() -> None:
-    result = run("mail.qq.com")
-    assert result.verdict is Verdict.UNKNOWN
-    assert codes(result) == ["same_owner_unlisted"]
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://3232235777/alipay/login",
+        "http://0xC0A80101/alipay/login",
+        "http://0300.0250.01.01/login",
+        "http://192.168.257/login",
+    ],
+)
+def test_a_link_to_an_ip_address_in_shorthand_is_suspicious(url: str) -> None:
+    result = run(url)
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert codes(result) == ["ip_address"]
+    assert result.normalised == "192.168.1.1"
 
 
-def test_email_addresses_are_checked_by_their_domain() -> None:
-    assert run("noreply@venmo.com").verdict is Verdict.OFFICIAL
-    assert run("help@venmo-support.net").verdict is Verdict.SUSPICIOUS
+@pytest.mark.parametrize(
+    ("url", "verdict", "code"),
+    [
+        ("https://alipay.com%2eevil.cn/login", Verdict.SUSPICIOUS, "brand_in_subdomain"),
+        ("https://%61lipay.com.evil.cn/login", Verdict.SUSPICIOUS, "brand_in_subdomain"),
+        ("https://unio%61y.com/", Verdict.KNOWN_FAKE, "known_fake"),
+        ("https://alipay.com%40evil.cn", Verdict.SUSPICIOUS, "userinfo_decoy"),
+        ("https://alipay.com\t.evil.cn/login", Verdict.SUSPICIOUS, "brand_in_subdomain"),
+    ],
+)
+def test_percent_encoded_and_tab_split_hosts_are_judged_where_they_lead(
+    url: str, verdict: Verdict, code: str
+) -> None:
+    result = run(url)
+    assert result.verdict is verdict
+    assert codes(result) == [code]
+
+
+def test_a_link_whose_host_cannot_be_read_is_suspicious_not_unknown() -> None:
+    result = run("https://%zz.example/login")
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert codes(result) == ["unreadable_link"]
+    assert result.reasons[0].text.zh_cn
+
+
+@pytest.mark.parametrize(
+    ("value", "provider"),
+    [("alipay.com@evil.cn", "alipay"), ("paypal.com@secure-login.xyz", "paypal")],
+)
+def test_a_providers_domain_before_at_without_a_scheme_is_a_decoy(
+    value: str, provider: str
+) -> None:
+    result = run(value)
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert codes(result) == ["userinfo_decoy"]
+    assert result.provider is not None
+    assert result.provider.id == provider
+    assert value.split("@")[1] in result.reasons[0].text.en
+
+
+def test_an_ordinary_mailbox_with_dots_is_no_decoy() -> None:
+    official = run("service@mail.alipay.com")
+    assert official.verdict is Verdict.OFFICIAL
+    assert codes(official) == ["official_channel"]
+    assert run("first.last@example.com").verdict is Verdict.UNKNOWN
+    assert run("support.team@gmail.com").verdict is Verdict.UNKNOWN
 
 
 # ------------------------------------------------------------------------------ social, paths

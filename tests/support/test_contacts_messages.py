@@ -155,6 +155,14 @@ def test_a_known_fake_in_the_text_is_a_red_flag() -> None:
     assert "known_fake_contact" in flags(result)
 
 
+def test_a_percent_encoded_known_fake_in_the_text_is_a_red_flag() -> None:
+    result = run("您的退款已到账，请登录 https://unio%61y.com/refund 领取", "zh-CN")
+    (contact,) = result.checked_contacts
+    assert contact.verdict is Verdict.KNOWN_FAKE
+    assert contact.normalised == "unioay.com"
+    assert result.risk is Risk.HIGH
+
+
 def test_a_number_passed_off_as_the_named_providers_is_checked_as_that_claim() -> None:
     result = run("支付宝客服电话 13912345678")
     (contact,) = result.checked_contacts

@@ -172,9 +172,68 @@ def test_ip_addresses_are_hosts_without_a_domain() -> None:
     assert host.registrable is None
 
 
-@pytest.mark.parametrize("text", ["", "http://", "bad_label.com", "-dash.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://3232235777/",  # one 32-bit number
+        "http://0xC0A80101/",  # the same in hex
+        "http://0300.0250.01.01/",  # octal parts
+        "http://192.168.257/",  # three parts: the last fills two bytes
+        "http://0xc0.168.1.1/",  # parts of mixed bases
+    ],
+)
+def test_ipv4_in_any_form_a_browser_accepts_is_an_ip_address(url: str) -> None:
+    host = normalise_host(url)
+    assert host is not None
+    assert host.is_ip
+    assert host.ascii == "192.168.1.1"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://192.168.256.1/", "http://1.2.3.4.5/", "http://08.1.1.1/", "http://foo.123/"]
+)
+def test_a_host_that_ends_in_a_number_but_is_no_ipv4_address_is_refused(url: str) -> None:
+    assert normalise_host(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "ascii_host", "decoy"),
+    [
+        ("https://alipay.com%2eevil.cn/login", "alipay.com.evil.cn", None),
+        ("https://%61lipay.com.evil.cn/login", "alipay.com.evil.cn", None),
+        ("https://unio%61y.com/", "unioay.com", None),
+        ("https://alipay.com%40evil.cn", "evil.cn", "alipay.com"),
+        ("https://alipay.com\t.evil.cn/login", "alipay.com.evil.cn", None),
+        ("https://ali\npay.com/", "alipay.com", None),
+    ],
+)
+def test_hosts_are_read_as_a_browser_reads_them(
+    url: str, ascii_host: str, decoy: str | None
+) -> None:
+    host = normalise_host(url)
+    assert host is not None
+    assert host.ascii == ascii_host
+    assert host.userinfo == decoy
+
+
+@pytest.mark.parametrize("text", ["", "http://", "bad_label.com", "-dash.com", "https://%zz.com"])
 def test_malformed_hosts_are_refused(text: str) -> None:
     assert normalise_host(text) is None
+
+
+def test_a_link_whose_host_cannot_be_read_is_still_a_link() -> None:
+    contact = parse_contact("https://%zz.com/login")
+    assert contact.kind is ContactKind.WEB
+    assert contact.host is None
+    assert parse_contact("http://").kind is ContactKind.TEXT  # nothing where the host goes
+
+
+def test_an_email_address_keeps_its_mailbox() -> None:
+    contact = parse_contact("alipay.com@evil.cn")
+    assert contact.kind is ContactKind.EMAIL
+    assert contact.host is not None
+    assert contact.host.ascii == "evil.cn"
+    assert contact.mailbox == "alipay.com"
 
 
 # ------------------------------------------------------------------------------ skeletons

@@ -18,7 +18,9 @@ The rules, in the order they decide:
    (a mobile number as Alipay's hotline) -> ``suspicious``;
 5. look-alikes: one or two edits or the same confusable skeleton as an official domain
    or handle, the brand plus other words, the brand in front of a foreign registrable
-   domain, the brand under another suffix -> ``suspicious``;
+   domain, the brand under another suffix -> ``suspicious``; so are links to an IP
+   address, links whose host cannot be read, and a provider's domain used as a decoy
+   before "@" (``https://alipay.com@evil.cn``, or ``alipay.com@evil.cn`` with no scheme);
 6. anything claimed for a provider after it closed -> ``suspicious``;
 7. otherwise ``unknown``.
 """
@@ -59,6 +61,7 @@ from walletdesk.support.contacts.normalise import (
     Host,
     Phone,
     PhoneShape,
+    normalise_host,
     parse_contact,
     phone_in_region,
 )
@@ -127,6 +130,9 @@ def check(
         finding = _check_phone(contact.phone, value_text, claimed, way, day, directory)
     elif contact.host is not None:
         finding = _check_host(contact.host, claimed, day, directory)
+        if contact.mailbox is not None and finding.verdict is Verdict.UNKNOWN:
+            decoy = _mailbox_decoy(contact.mailbox, contact.host, claimed, directory)
+            finding = decoy or finding
     elif contact.social is not None:
         finding = _check_social(contact, value_text, claimed, day, directory)
     else:
@@ -353,6 +359,29 @@ def _check_host(
     return _not_listed(value, claimed, decoy)
 
 
+def _mailbox_decoy(
+    mailbox: str, host: Host, claimed: Provider | None, directory: ContactDirectory
+) -> _Finding | None:
+    """``alipay.com@evil.cn``: a provider's domain, or a look-alike, in front of "@".
+
+    With no scheme this reads as an email address to evil.cn, but a browser opens it as
+    a link to evil.cn and a reader sees "alipay.com": the same decoy as in a URL. Only a
+    part before "@" that is itself a provider's domain or imitates one counts, so
+    ``service@...`` and ``first.last@...`` stay ordinary mailboxes.
+    """
+    decoy = normalise_host(mailbox)
+    if decoy is None or decoy.registrable is None:
+        return None
+    value = plain(host.unicode if host.unicode != host.ascii else host.ascii)
+    named = [e.provider for e in directory.match_host(decoy, DOMAIN_KINDS)]
+    named += [i.provider for i in host_imitations(decoy, plain(decoy.ascii), directory)]
+    if not named:
+        return None
+    return _Finding(
+        Verdict.SUSPICIOUS, _prefer(named, claimed), None, [note("userinfo_decoy", value=value)]
+    )
+
+
 def _implied_provider(contact: Contact, directory: ContactDirectory) -> Provider | None:
     """A closed provider whose brand the value carries (``line-pay-help.jp``), if any.
 
@@ -408,6 +437,9 @@ def _check_text(
     day: date,
     directory: ContactDirectory,
 ) -> _Finding:
+    if contact.kind is ContactKind.WEB:
+        # parse_contact gives a link no host only when no browser reading makes sense of it
+        return _Finding(Verdict.SUSPICIOUS, claimed, None, [note("unreadable_link")])
     named = list(directory.match_text(contact.raw))
     if named:
         return _listed(_pick(named, claimed), value, claimed, None, day)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
 from importlib import resources
+from urllib.parse import unquote
 
 import idna
 from publicsuffixlist import PublicSuffixList
@@ -45,6 +46,7 @@ __all__ = [
     "PhoneShape",
     "SocialHandle",
     "fold",
+    "has_authority",
     "looks_like_host",
     "looks_like_in_app_path",
     "looks_like_phone",
@@ -84,6 +86,9 @@ _DOTS = str.maketrans({"。": ".", "．": ".", "｡": "."})
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 # A host label: letters and digits of any script, hyphens inside, never an underscore.
 _LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?")
+# A browser drops ASCII tab and newline anywhere in a URL: "alipay.com\t.evil.cn" opens
+# alipay.com.evil.cn.
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
 
 
 @dataclass(frozen=True)
@@ -145,13 +150,19 @@ def looks_like_host(text: str) -> bool:
 def normalise_host(text: str) -> Host | None:
     """The host a URL, bare domain or ``user@host`` string points to, or ``None``.
 
-    Strips scheme, userinfo, port, path, query and fragment; lowercases; converts to
-    punycode with IDNA 2008 (UTS #46 mapping), falling back to IDNA 2003 for labels the
-    stricter standard refuses (phishers use those too).
+    Reads the host the way a browser does (WHATWG URL): tabs and newlines anywhere are
+    dropped, the authority is percent-decoded once before userinfo is split off, and a
+    host that ends in a number is an IPv4 address in any of its forms (``3232235777``,
+    ``0xC0A80101``, ``0300.0250.01.01``, ``192.168.257``) or no host at all. Strips
+    scheme, userinfo, port, path, query and fragment; lowercases; converts to punycode
+    with IDNA 2008 (UTS #46 mapping), falling back to IDNA 2003 for labels the stricter
+    standard refuses (phishers use those too).
     """
-    folded = fold(text).translate(_DOTS).strip("<>\"' ")
+    folded = _TAB_OR_NEWLINE.sub("", fold(text).translate(_DOTS)).strip("<>\"' ")
     rest = _SCHEME.sub("", folded, count=1).removeprefix("//")
-    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    # Browsers decode "%2e", "%61" and "%40" in the host, so "alipay.com%2eevil.cn"
+    # opens alipay.com.evil.cn and "alipay.com%40evil.cn" opens evil.cn: judge that.
+    authority = unquote(re.split(r"[/?#\\]", rest, maxsplit=1)[0])
     userinfo, at, authority = authority.rpartition("@")
     decoy = userinfo if at else None
     if authority.startswith("["):  # [IPv6]:port
@@ -160,6 +171,10 @@ def normalise_host(text: str) -> Host | None:
     authority = re.sub(r":\d*$", "", authority).rstrip(".").lower()
     if not authority:
         return None
+    if _ends_in_number(authority):
+        # A browser reads this as an IPv4 address or refuses it; never as a name.
+        address = _ipv4(authority)
+        return _ip_host(str(address), decoy) if address is not None else None
     ip = _ip_host(authority, decoy)
     if ip is not None:
         return ip
@@ -179,6 +194,13 @@ def normalise_host(text: str) -> Host | None:
     )
 
 
+def has_authority(text: str) -> bool:
+    """True for ``scheme://`` followed by something where the host should be."""
+    folded = _TAB_OR_NEWLINE.sub("", fold(text))
+    match = _SCHEME.match(folded)
+    return match is not None and bool(re.split(r"[/?#\\]", folded[match.end() :], maxsplit=1)[0])
+
+
 def _ip_host(text: str, userinfo: str | None) -> Host | None:
     try:
         address = ipaddress.ip_address(text)
@@ -192,6 +214,49 @@ def _ip_host(text: str, userinfo: str | None) -> Host | None:
         userinfo=userinfo,
         is_ip=True,
     )
+
+
+# WHATWG IPv4 parts: decimal, 0-prefixed octal, 0x-prefixed hex ("0x" alone is zero).
+_IPV4_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
+_IPV4_MAX_PARTS = 4
+_OCTET = 256
+
+
+def _ipv4_number(part: str) -> int | None:
+    if not _IPV4_PART.fullmatch(part):
+        return None
+    if part[:2].lower() == "0x":
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part, 8)
+    return int(part)
+
+
+def _ends_in_number(host: str) -> bool:
+    """WHATWG's "ends in a number": the last label is digits or a valid IPv4 number."""
+    last = host.rsplit(".", maxsplit=1)[-1]
+    return bool(last) and ((last.isascii() and last.isdigit()) or _ipv4_number(last) is not None)
+
+
+def _ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """``host`` read as WHATWG reads IPv4 (1-4 parts, the last filling the rest), or ``None``.
+
+    ``192.168.257`` is 192.168.1.1: the last part spans the two bytes left.
+    """
+    parts = host.split(".")
+    if not 1 <= len(parts) <= _IPV4_MAX_PARTS:
+        return None
+    numbers = [_ipv4_number(p) for p in parts]
+    if any(n is None for n in numbers):
+        return None
+    values = [n for n in numbers if n is not None]
+    *head, last = values
+    if any(n >= _OCTET for n in head) or last >= _OCTET ** (_IPV4_MAX_PARTS + 1 - len(values)):
+        return None
+    number = last
+    for index, n in enumerate(head):
+        number += n * _OCTET ** (_IPV4_MAX_PARTS - 1 - index)
+    return ipaddress.IPv4Address(number)
 
 
 def to_ascii(host: str) -> str | None:
@@ -374,7 +439,10 @@ _EMAIL = re.compile(r"([^\s@/:]+)@([^\s@/]+)")
 
 @dataclass(frozen=True)
 class Contact:
-    """A checked value, classified and normalised; exactly one of the parts is set."""
+    """A checked value, classified and normalised; exactly one of the parts is set.
+
+    A ``web`` contact with ``text`` and no ``host`` is a link whose host cannot be read.
+    """
 
     raw: str
     kind: ContactKind
@@ -382,6 +450,8 @@ class Contact:
     host: Host | None = None
     social: SocialHandle | None = None
     text: str | None = None  # in-app path or free text, normalised
+    # An email address's part before "@": "alipay.com@evil.cn" dresses evil.cn up.
+    mailbox: str | None = None
 
     def normalised(self) -> str:
         """A stable printable form (for responses and logs)."""
@@ -407,7 +477,7 @@ def parse_contact(text: str, region: str | None = None) -> Contact:
     if email and not _SCHEME.match(folded):
         host = normalise_host(email.group(2))
         if host is not None:
-            return Contact(folded, ContactKind.EMAIL, host=host)
+            return Contact(folded, ContactKind.EMAIL, host=host, mailbox=email.group(1))
     if looks_like_phone(folded):
         phone = normalise_phone(folded, region)
         if phone is not None:
@@ -419,6 +489,10 @@ def parse_contact(text: str, region: str | None = None) -> Contact:
             if social is not None:
                 return Contact(folded, ContactKind.SOCIAL, social=social)
             return Contact(folded, ContactKind.WEB, host=host)
+        if has_authority(folded):
+            # A link whose host no browser reading gives a name or address for: the
+            # checker cannot say where it goes, which is itself a reason for caution.
+            return Contact(folded, ContactKind.WEB, text=folded)
     social = normalise_social(folded)
     if social is not None:
         return Contact(folded, ContactKind.SOCIAL, social=social, text=normalise_name(folded))

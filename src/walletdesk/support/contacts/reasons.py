@@ -184,8 +184,12 @@ CATALOGUE: dict[str, Text] = {
         "{value} 使用了{provider}的名称但后缀不同；官方地址是 {official}。",
     ),
     "userinfo_decoy": _T(
-        'Everything before "@" in this link is a decoy; it really goes to {value}.',
-        "该链接中“@”之前的内容是伪装，实际打开的是 {value}。",
+        'Everything before "@" is a decoy; this really goes to {value}.',
+        "“@”之前的内容是伪装，实际指向的是 {value}。",
+    ),
+    "unreadable_link": _T(
+        "We cannot tell which site this link really opens; genuine links have a plain address.",
+        "无法判断该链接实际打开的是哪个网站；真正的官方链接地址都清晰可读。",
     ),
     "ip_address": _T(
         "The link goes to a bare IP address; official sites use their name.",
