@@ -12,7 +12,7 @@ from email.header import Header
 from typing import Any
 
 import pytest
-from api_world import Customer, sign_up
+from api_world import Customer, sign_up, verify_contact
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -41,8 +41,13 @@ def client(
 
 
 @pytest.fixture
-def me(client: TestClient) -> Customer:
-    return sign_up(client, locale="zh-CN", phone="+8613800138000", email=EMAIL)
+def me(client: TestClient, container: Container) -> Customer:
+    """A customer whose phone and email are verified: only those identify them to the
+    channels (test_channels_verified_contacts.py has the unverified ones)."""
+    customer = sign_up(client, locale="zh-CN", phone="+8613800138000", email=EMAIL)
+    verify_contact(customer, container, "phone")
+    verify_contact(customer, container, "email")
+    return customer
 
 
 def post(

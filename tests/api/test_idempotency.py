@@ -20,7 +20,15 @@ import pytest
 from agent_world import staff
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from api_world import STRONG, Customer, enable_totp, sign_up, step_up_second_factor, totp_now
+from api_world import (
+    STRONG,
+    Customer,
+    enable_totp,
+    sign_up,
+    step_up_second_factor,
+    totp_now,
+    verify_contact,
+)
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, insert, select
@@ -319,7 +327,7 @@ def social(client: TestClient, clock: FakeClock, body: bytes, key: str, secret: 
 def test_a_channel_request_is_never_answered_from_the_store_ahead_of_its_signature(
     channels: TestClient, container: Container, clock: FakeClock
 ) -> None:
-    sign_up(channels)
+    verify_contact(sign_up(channels), container, "phone")
     dm = {"platform": "weibo", "handle": "@lilei", "text": "我的付款失败了", "message_id": "m-1"}
     body = json.dumps(dm | {"phone": "13800138000"}).encode()
     # An unsigned request first: it is refused and claims nothing...

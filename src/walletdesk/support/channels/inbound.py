@@ -24,9 +24,29 @@ SUBJECT_MAX = 200
 BODY_MAX = 10_000
 
 UNKNOWN_SENDER_NOTE = (
-    "The sender is not a walletdesk customer; they get an auto-reply pointing to the "
-    "official help centre and the in-app chat. Nothing was stored."
+    "The sender is not a walletdesk customer with this email or phone verified; they get "
+    "the auto-reply (auto_reply) pointing to the app, where they can sign in and verify it, "
+    "the official help centre and the in-app chat. Nothing was stored."
 )
+# What the gateway answers an unknown sender with on their channel, in both languages (we
+# do not know theirs). The same words whether or not an account holds that contact
+# unverified: the answer must not tell a stranger which addresses are registered.
+UNKNOWN_SENDER_REPLY = {
+    "en": (
+        "Thank you for contacting walletdesk. This message is not linked to a walletdesk "
+        "account with a verified email address or phone number, so it was not saved. If "
+        "you have an account, sign in to the walletdesk app and verify your email address "
+        "and phone number under Me; after that, messages and calls from them reach your "
+        "account. You can also write to us in the app (Me > Help & feedback) or read the "
+        "official help centre. walletdesk will never ask for your password or codes."
+    ),
+    "zh-CN": (
+        "感谢您联系 walletdesk。这条消息未关联到已验证邮箱或手机号的 walletdesk 账户，"
+        "因此未被保存。如果您有账户，请登录 walletdesk App，在“我的”页面验证您的邮箱和手机号，"
+        "之后从它们发来的消息和来电才会进入您的账户。您也可以在 App 内（我的 > 帮助与反馈）"
+        "联系我们，或查看官方帮助中心。walletdesk 绝不会向您索要密码或验证码。"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,12 @@ class Outcome:
 
 
 def unknown(note: str = UNKNOWN_SENDER_NOTE) -> dict[str, Any]:
-    return {"status": "unknown_sender", "ticket_id": None, "note": note}
+    return {
+        "status": "unknown_sender",
+        "ticket_id": None,
+        "note": note,
+        "auto_reply": dict(UNKNOWN_SENDER_REPLY),
+    }
 
 
 def _user(engine: Engine, column: Any, value: str) -> User | None:
@@ -58,19 +83,25 @@ def _user(engine: Engine, column: Any, value: str) -> User | None:
 
 
 def customer_by_email(engine: Engine, raw: str) -> User | None:
+    """The customer whose *verified* email address ``raw`` is, else None. Sign-up takes
+    any address on trust: an unverified one may be someone else's, and matching it would
+    hand that person's mail to whoever typed it (identity.contact_verification)."""
     try:
         address = normalise_email(raw)
     except EmailInvalid:
         return None
-    return _user(engine, identity_tables.users.c.email, address)
+    customer = _user(engine, identity_tables.users.c.email, address)
+    return customer if customer is not None and customer.email_verified_at else None
 
 
 def customer_by_phone(engine: Engine, raw: str) -> User | None:
+    """The customer whose *verified* phone number ``raw`` is, else None (as for email)."""
     try:
         number = normalise_phone(raw)
     except PhoneInvalid:
         return None
-    return _user(engine, identity_tables.users.c.phone, number)
+    customer = _user(engine, identity_tables.users.c.phone, number)
+    return customer if customer is not None and customer.phone_verified_at else None
 
 
 def _ticket_row(engine: Engine, ticket_id: uuid.UUID) -> Any:
