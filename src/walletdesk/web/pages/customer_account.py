@@ -1,4 +1,5 @@
-"""Me: account details (phone and email changes with step-up) and the security centre:
+"""Me: account details (phone and email changes with step-up, and verifying them with a
+code sent there) and the security centre:
 the check-up, two-factor set-up with its recovery codes, devices and sessions, alerts.
 
 Any signed-in person has these pages (staff and merchant users need 2FA too); the
@@ -13,8 +14,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
-from walletdesk.core.errors import WalletdeskError
-from walletdesk.identity import accounts, authentication, changes, checkup, verification
+from walletdesk.core.errors import NotFound, WalletdeskError
+from walletdesk.identity import (
+    accounts,
+    authentication,
+    changes,
+    checkup,
+    contact_verification,
+    verification,
+)
+from walletdesk.identity.model import ContactKind
 from walletdesk.web.context import Page, UserPage, UserPost
 from walletdesk.web.pages.customer_forms import form_error, parse_uuid, qr_svg, step_up_token
 from walletdesk.web.rendering import redirect, render
@@ -27,11 +36,22 @@ ALERTS_SHOWN = 20
 
 
 def _account_page(p: Page, *, status: int = 200, error: str | None = None, **form: str) -> Response:
+    user = accounts.get_me(p.container.identity, p.me.user.id)
+    # (kind, value) of each contact on file still to verify, phone first.
+    unverified = [
+        (kind.value, value)
+        for kind, value, verified_at in (
+            (ContactKind.PHONE, user.phone, user.phone_verified_at),
+            (ContactKind.EMAIL, user.email, user.email_verified_at),
+        )
+        if value and verified_at is None
+    ]
     return render(
         p,
         "customer/me.html",
         status=status,
-        user=accounts.get_me(p.container.identity, p.me.user.id),
+        user=user,
+        unverified=unverified,
         cards=changes.list_cards(p.container.identity, p.me.user.id),
         form=form,
         error=error,
@@ -81,6 +101,37 @@ def change_email(
     except WalletdeskError as exc:
         return _account_page(p, status=exc.http_status, error=form_error(p, exc), email=email)
     return redirect(p, "/me", notice="notice.email_changed")
+
+
+def _contact_kind(kind: str) -> ContactKind:
+    try:
+        return ContactKind(kind)
+    except ValueError:
+        raise NotFound("no such kind of contact") from None
+
+
+@router.post("/me/contacts/{kind}/code", response_class=HTMLResponse)
+def send_contact_code(p: UserPost, kind: str) -> Response:
+    """Send a code to the phone (a text) or the email on file, to verify it."""
+    chosen = _contact_kind(kind)
+    try:
+        contact_verification.do_send_contact_code(p.container.identity, p.me, chosen, p.ctx())
+    except WalletdeskError as exc:
+        return _account_page(p, status=exc.http_status, error=form_error(p, exc))
+    return redirect(p, f"/me#verify-{chosen.value}", notice="notice.contact_code_sent")
+
+
+@router.post("/me/contacts/{kind}/confirm", response_class=HTMLResponse)
+def confirm_contact(p: UserPost, kind: str, code: Annotated[str, Form(max_length=12)]) -> Response:
+    """The code typed back: the contact is verified (wrong codes count towards the lockout)."""
+    chosen = _contact_kind(kind)
+    try:
+        contact_verification.do_confirm_contact(
+            p.container.identity, p.me, chosen, code.replace(" ", ""), p.ctx()
+        )
+    except WalletdeskError as exc:
+        return _account_page(p, status=exc.http_status, error=form_error(p, exc))
+    return redirect(p, "/me", notice=f"notice.{chosen.value}_verified")
 
 
 # -- the security centre --------------------------------------------------------------
