@@ -5,6 +5,7 @@ Public endpoints: no login. The fixture's fake clock starts on 2026-01-01.
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 BACKENDS = ["sqlite"]  # no database is touched; one backend is enough
@@ -121,6 +122,26 @@ def test_bad_check_requests_are_validation_problems(client: TestClient) -> None:
     assert wrong_direction.json()["code"] == "validation_error"
     unknown = client.get("/api/v1/contacts/check", params={"value": "95188", "provider": "nobody"})
     assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("value", ["   ", "\t", "\u3000"])
+def test_a_blank_value_is_a_validation_problem_in_both_languages(
+    client: TestClient, value: str
+) -> None:
+    english = client.get("/api/v1/contacts/check", params={"value": value})
+    assert english.status_code == 422
+    assert english.headers["content-type"].startswith("application/problem+json")
+    assert english.json()["code"] == "validation_error"
+    assert english.json()["title"] == "Invalid request"
+    assert [e["field"] for e in english.json()["errors"]] == ["value"]
+    chinese = client.get("/api/v1/contacts/check", params={"value": value}, headers=ZH)
+    assert chinese.status_code == 422
+    assert chinese.json()["title"] == "请求无效"
+
+
+def test_a_value_with_spaces_around_it_is_checked_trimmed(client: TestClient) -> None:
+    body = client.get("/api/v1/contacts/check", params={"value": "\u3000 95188 \t"}).json()
+    assert body["verdict"] == "official"
 
 
 def test_checking_a_scam_message(client: TestClient) -> None:

@@ -322,6 +322,23 @@ def test_an_ordinary_mailbox_with_dots_is_no_decoy() -> None:
     assert run("support.team@gmail.com").verdict is Verdict.UNKNOWN
 
 
+@pytest.mark.parametrize("value", ["   ", "\t", "\u3000", ""])
+def test_a_blank_value_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="blank"):
+        run(value)
+
+
+def test_an_unlisted_host_under_an_official_registrable_domain_is_unknown() -> None:
+    result = run("mail.qq.com")
+    assert result.verdict is Verdict.UNKNOWN
+    assert codes(result) == ["same_owner_unlisted"]
+
+
+def test_email_addresses_are_checked_by_their_domain() -> None:
+    assert run("noreply@venmo.com").verdict is Verdict.OFFICIAL
+    assert run("help@venmo-support.net").verdict is Verdict.SUSPICIOUS
+
+
 # ------------------------------------------------------------------------------ social, paths
 
 

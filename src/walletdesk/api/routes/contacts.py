@@ -7,9 +7,10 @@ advice follows the edge proxy's ``X-Client-Country`` header, else the language.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from walletdesk.api.deps import App, Ctx
 from walletdesk.support.contacts.admin import current_directory
@@ -34,6 +35,13 @@ router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
 # Longer than any phone number, URL or handle worth checking; longer input is a message.
 MAX_VALUE_CHARS = 2_048
+# Trimmed before it is validated: spaces, a tab or an ideographic space alone are no
+# value to check (the checker refuses them), so they are a 422, not a 500.
+CheckedValue = Annotated[
+    str,
+    Query(max_length=MAX_VALUE_CHARS),
+    StringConstraints(strip_whitespace=True, min_length=1),
+]
 
 
 class NotePublic(BaseModel):
@@ -136,7 +144,7 @@ def list_contacts(
 def check_contact(
     c: App,
     ctx: Ctx,
-    value: str = Query(min_length=1, max_length=MAX_VALUE_CHARS),
+    value: CheckedValue,
     provider: str | None = Query(default=None, max_length=100),
     direction: Direction | None = None,
 ) -> CheckPublic:

@@ -115,13 +115,16 @@ def check(
     ``incoming`` means it contacted you (caller ID can be forged), ``outgoing`` that you
     are about to contact it. ``today`` (default: the current UTC date) decides whether a
     closed provider or channel has ended; ``country`` (ISO alpha-2) picks the anti-fraud
-    line in the advice. A ``direction`` outside the enum raises ``ValueError``.
+    line in the advice. A ``direction`` outside the enum, or a ``value`` that is blank
+    once trimmed, raises ``ValueError``.
     """
     directory = directory or default_directory()
     claimed = directory.provider(provider) if provider else None
     way = Direction(direction) if direction else None
     day = today or datetime.now(UTC).date()
     contact = parse_contact(value)
+    if not contact.raw:
+        raise ValueError("a blank value has nothing to check")
     # Reasons quote a number as the user typed it (folded), anything else normalised.
     shown = contact.raw if contact.phone is not None else contact.normalised()
     value_text = plain(shown or contact.raw)
