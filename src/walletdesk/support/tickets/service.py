@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Exists, Select, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from walletdesk.core.errors import NotFound
@@ -296,33 +297,101 @@ def do_change_status(
     return run_transaction(deps.engine, work)
 
 
+# Tickets checked and written per transaction by the breach pass: after a backlog (a
+# worker down for a day) one pass never holds SQLite's write lock for long.
+BREACH_BATCH = 100
+
+
 def detect_breaches(deps: TicketDeps) -> list[tuple[uuid.UUID, SlaTarget]]:
     """Record a ``breached`` event, once, for every running SLA target past its due.
 
-    For a worker: safe to run often; a target already marked breached is skipped.
+    For workers: safe to run often, and in several processes at once. The tickets that
+    may hold a new breach are read first, without the write lock; a ticket whose late
+    targets are all recorded already is not read again. Each batch of them is then
+    checked from its SLA events under the tickets' row locks, which every ticket use
+    case takes: on PostgreSQL a ticket another pass (or a reply) holds is skipped, for
+    the next pass, instead of being recorded twice.
     """
     now = deps.now()
+    with deps.engine.connect() as conn:
+        candidates = list(conn.execute(_breach_candidates(now)).scalars())
+    found: list[tuple[uuid.UUID, SlaTarget]] = []
+    for start in range(0, len(candidates), BREACH_BATCH):
+        found += _record_breaches(deps, candidates[start : start + BREACH_BATCH], now)
+    return found
+
+
+def _breach_candidates(now: datetime) -> Select[uuid.UUID]:
+    """Tickets whose clocks run, with a target past the due on the ticket and no breach
+    recorded since that target was (last) activated; oldest first."""
+    tickets = t.tickets.c
+    live = [s.value for s in TicketStatus if s not in PAUSED_STATES and s not in DONE_STATES]
+    past_due = (
+        (
+            SlaTarget.FIRST_REPLY,
+            tickets.first_replied_at.is_(None) & (tickets.first_reply_due <= now),
+        ),
+        (SlaTarget.NEXT_REPLY, tickets.next_reply_due <= now),
+        (SlaTarget.RESOLUTION, tickets.resolution_due <= now),
+    )
+    return (
+        select(tickets.id)
+        .where(tickets.status.in_(live))
+        .where(or_(*(late & ~_breach_recorded(target) for target, late in past_due)))
+        .order_by(tickets.seq)
+    )
+
+
+def _breach_recorded(target: SlaTarget) -> Exists:
+    """The ticket has a ``breached`` event for ``target`` with no ``activated`` after it
+    (what :func:`.sla.sla_clock` reads as breached)."""
+    breached, activated = t.sla_events.alias(), t.sla_events.alias()
+    reactivated = (
+        select(activated.c.seq)
+        .where(
+            activated.c.ticket_id == breached.c.ticket_id,
+            activated.c.target == target.value,
+            activated.c.kind == SlaEventKind.ACTIVATED.value,
+            activated.c.seq > breached.c.seq,
+        )
+        .exists()
+    )
+    return (
+        select(breached.c.seq)
+        .where(
+            breached.c.ticket_id == t.tickets.c.id,
+            breached.c.target == target.value,
+            breached.c.kind == SlaEventKind.BREACHED.value,
+            ~reactivated,
+        )
+        .exists()
+    )
+
+
+def _record_breaches(
+    deps: TicketDeps, ticket_ids: Sequence[uuid.UUID], now: datetime
+) -> list[tuple[uuid.UUID, SlaTarget]]:
+    """One transaction: lock the tickets that nobody else holds, and record each target
+    their events say is overdue and not yet breached."""
 
     def work(conn: Connection) -> list[tuple[uuid.UUID, SlaTarget]]:
-        live = [s.value for s in TicketStatus if s not in PAUSED_STATES and s not in DONE_STATES]
-        rows = conn.execute(
+        locked = conn.execute(
             select(t.tickets.c.id)
-            .where(t.tickets.c.status.in_(live))
-            .where(
-                (t.tickets.c.resolution_due <= now)
-                | (t.tickets.c.next_reply_due <= now)
-                | (t.tickets.c.first_replied_at.is_(None) & (t.tickets.c.first_reply_due <= now))
-            )
+            .where(t.tickets.c.id.in_(ticket_ids))
             .order_by(t.tickets.c.seq)
-        ).all()
+            # PostgreSQL: a ticket locked by another pass, or by a reply being written,
+            # is left to the next pass rather than waited for. SQLite compiles this to
+            # nothing: its BEGIN IMMEDIATE already lets one writer in at a time.
+            .with_for_update(skip_locked=True)
+        ).scalars()
         found: list[tuple[uuid.UUID, SlaTarget]] = []
-        for row in rows:
-            events = sla_events(conn, row.id)
+        for ticket_id in list(locked):
+            events = sla_events(conn, ticket_id)
             for target in SlaTarget:
                 clock = sla_clock(events, target, now, deps.calendar)
                 if clock is not None and clock.overdue and not clock.breached:
-                    record_event(conn, row.id, SlaEventKind.BREACHED, target, now)
-                    found.append((row.id, target))
+                    record_event(conn, ticket_id, SlaEventKind.BREACHED, target, now)
+                    found.append((ticket_id, target))
         return found
 
     return run_transaction(deps.engine, work)
