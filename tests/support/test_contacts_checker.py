@@ -146,6 +146,21 @@ def test_a_400_number_claimed_for_a_short_code_provider_is_the_wrong_shape() -> 
     assert codes(run("400-123-4567", "支付宝")) == ["wrong_shape"]
 
 
+@pytest.mark.parametrize("value", ["951880", "95188 1", "951889", "195188"])
+def test_the_official_short_code_with_a_digit_added_is_suspicious_as_the_providers(
+    value: str,
+) -> None:
+    result = run(value, "alipay")
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert codes(result) == ["lookalike_number"]
+    assert "95188" in result.reasons[0].text.en
+    assert "95188" in result.reasons[0].text.zh_cn
+
+
+def test_the_short_code_with_a_digit_added_and_no_claim_is_unknown() -> None:
+    assert run("951880").verdict is Verdict.UNKNOWN
+
+
 def test_an_unlisted_number_of_the_right_shape_is_unknown_not_safe() -> None:
     result = run("400-111-2222", "wechat_pay")
     assert result.verdict is Verdict.UNKNOWN

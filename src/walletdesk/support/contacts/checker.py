@@ -14,8 +14,9 @@ The rules, in the order they decide:
    incoming call), or ``suspicious`` when it is retired, not a number the provider
    calls from, or another provider's than the one claimed;
 4. for a claimed provider: any phone number when it has no phone line, any unlisted
-   number when it says only its listed ones are real, and a number of the wrong shape
-   (a mobile number as Alipay's hotline) -> ``suspicious``;
+   number when it says only its listed ones are real, a number of the wrong shape
+   (a mobile number as Alipay's hotline), and its short code with a digit or two added
+   (``951880`` as Alipay's) -> ``suspicious``;
 5. look-alikes: one or two edits or the same confusable skeleton as an official domain
    or handle, the brand plus other words, the brand in front of a foreign registrable
    domain, the brand under another suffix -> ``suspicious``; so are links to an IP
@@ -307,10 +308,35 @@ def _unlisted_phone_for(
         if shape is PhoneShape.MOBILE:
             reasons.append(note("mobile_number"))
         return _Finding(Verdict.SUSPICIOUS, claimed, None, [*extra, *reasons])
+    copied = _short_code_with_digits_added(phone, official)
+    if copied is not None:
+        shown = plain(copied.channel.value)
+        return suspicious(note("lookalike_number", value=value, provider=names, official=shown))
     reason = note(
         "not_listed_for_provider", value=value, provider=names, official=official_summary(claimed)
     )
     return _Finding(Verdict.UNKNOWN, claimed, None, [*extra, reason])
+
+
+# A digit or two on the end (or front) of a short code: "951880", "95188 1".
+_MAX_ADDED_DIGITS = 2
+
+
+def _short_code_with_digits_added(phone: Phone, official: list[Entry]) -> Entry | None:
+    """The official short code ``phone`` is made from by adding a digit or two, if any.
+
+    Claimed as the provider's, such a number is not the provider's and can only be meant
+    to pass for it; "95188, then press 1" written down as "95188 1" reads the same, and
+    for that reader the answer (dial 95188 itself) is the same too.
+    """
+    for entry in official:
+        listed = entry.phone
+        if listed is None or not listed.is_short_code:
+            continue
+        added = len(phone.digits) - len(listed.digits)
+        if 0 < added <= _MAX_ADDED_DIGITS and listed.digits in phone.digits:
+            return entry
+    return None
 
 
 def _shape_for(phone: Phone, claimed: Provider, official: list[Entry]) -> PhoneShape | None:

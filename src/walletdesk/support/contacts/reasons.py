@@ -158,6 +158,10 @@ CATALOGUE: dict[str, Text] = {
         "{value} is not normally shown with an area code in front; this form is not in our directory.",
         "{value} 通常不带区号显示；这种形式不在我们的目录中。",
     ),
+    "lookalike_number": _T(
+        "{value} is not {provider}'s number, but is made from it: {provider}'s is {official}. If you were told to press a key after dialling, call {official} itself and choose from its menu.",
+        "{value} 不是{provider}的号码，而是在其官方号码上改动而来：{provider}的号码是 {official}。如果对方让您拨号后再按键，请直接拨打 {official}，再按语音菜单操作。",
+    ),
     "mobile_number": _T(
         "This is a mobile number; customer-service hotlines are not personal mobile numbers.",
         "这是手机号码；客服热线不会使用个人手机号码。",
