@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from walletdesk.core.clock import FakeClock
+from walletdesk.identity.model import KycTier
 from walletdesk.support.contacts.model import Risk
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets.calendar import (
@@ -160,6 +161,14 @@ def test_priority_follows_category_and_scam_risk() -> None:
     assert priority_for(Category.REFUND, Risk.HIGH) is Priority.URGENT
     assert priority_for(Category.PAYMENT_FAILURE, Risk.MEDIUM) is Priority.HIGH
     assert priority_for(Category.REFUND, Risk.MEDIUM) is Priority.NORMAL
+
+
+def test_a_tier_iii_customer_is_one_step_more_urgent() -> None:
+    assert priority_for(Category.REFUND, Risk.LOW, KycTier.III) is Priority.HIGH
+    assert priority_for(Category.PAYMENT_FAILURE, Risk.LOW, KycTier.III) is Priority.URGENT
+    assert priority_for(Category.ACCOUNT_SECURITY, Risk.LOW, KycTier.III) is Priority.URGENT
+    assert priority_for(Category.REFUND, Risk.LOW, KycTier.II) is Priority.NORMAL
+    assert priority_for(Category.PAYMENT_FAILURE, Risk.LOW, KycTier.I) is Priority.HIGH
 
 
 def test_the_transition_table() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from walletdesk.identity.model import KycTier
 from walletdesk.support.contacts.model import Risk
 from walletdesk.support.helpcenter.articles import Category
 
@@ -106,13 +107,19 @@ def more_urgent(a: Priority, b: Priority) -> Priority:
     return max(a, b, key=order.index)
 
 
-def priority_for(category: Category, scam_risk: Risk) -> Priority:
-    """Security and likely scams first, then failed payments; the rest are normal."""
+def priority_for(category: Category, scam_risk: Risk, tier: KycTier = KycTier.I) -> Priority:
+    """Security and likely scams first, then failed payments; the rest are normal.
+
+    A tier III customer's ticket is one step more urgent: fully verified accounts hold the
+    highest limits (DOMAIN.md §2), so the most money waits on their answer. Security and
+    scam cases are urgent for everyone already."""
     if category is Category.ACCOUNT_SECURITY or scam_risk is Risk.HIGH:
         return Priority.URGENT
-    if category is Category.PAYMENT_FAILURE:
-        return Priority.HIGH
-    return Priority.NORMAL
+    priority = Priority.HIGH if category is Category.PAYMENT_FAILURE else Priority.NORMAL
+    if tier is KycTier.III:
+        order = list(Priority)
+        priority = order[min(order.index(priority) + 1, len(order) - 1)]
+    return priority
 
 
 # Priority -> (first reply, resolution), in business minutes: activated with the ticket.

@@ -86,7 +86,7 @@ def do_create_ticket(
     suggested articles, and a scam warning in the customer's language when it looks like one."""
     now = deps.now()
     triage = classify(f"{subject}\n{body}", customer.locale, today=now.date())
-    priority = priority_for(triage.category, triage.scam_risk)
+    priority = priority_for(triage.category, triage.scam_risk, customer.kyc_tier)
     targets = SLA_TARGETS[priority]
     ticket_id = uuid.uuid4()
 
