@@ -2,7 +2,7 @@
 
 Kept out of ``conftest.py`` for the reason given in ``api_world.py``. Tests that need a
 customer the channels recognise get one from :func:`channel_customer`, so that what
-"recognised" takes (today: the contact on the account) is written in one place.
+"recognised" takes (today: a verified contact on the account) is written in one place.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api_world import Customer, sign_up
+from api_world import Customer, sign_up, verify_contact
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -27,10 +27,20 @@ PHONE = "+8613800138000"
 
 
 def channel_customer(
-    client: TestClient, *, email: str | None = EMAIL, phone: str | None = PHONE, **extra: Any
+    client: TestClient,
+    container: Container,
+    *,
+    email: str | None = EMAIL,
+    phone: str | None = PHONE,
+    **extra: Any,
 ) -> Customer:
-    """A customer whose email and phone the inbound channels match to them."""
-    return sign_up(client, email=email, phone=phone, **extra)
+    """A customer whose email and phone the inbound channels match to them: verified,
+    as only a verified contact identifies a customer to the channels."""
+    customer = sign_up(client, email=email, phone=phone, **extra)
+    for kind, contact in (("phone", phone), ("email", email)):
+        if contact is not None:
+            verify_contact(customer, container, kind)
+    return customer
 
 
 def signed_post(

@@ -75,7 +75,7 @@ def test_a_captured_request_respelled_is_refused_and_changes_nothing(
     path: str,
     respell: Callable[[str], str],
 ) -> None:
-    me = channel_customer(client)
+    me = channel_customer(client, container)
     body = direct_message("退款呢") if path == "social" else no_message_id_email("退款呢")
     header = sign(SECRET, int(clock.now().timestamp()), body)
     first = signed_post(client, clock, path, body, header=header)
@@ -94,7 +94,7 @@ def test_a_captured_request_respelled_is_refused_and_changes_nothing(
 def test_the_same_request_sent_again_is_a_duplicate_and_a_fresh_signature_a_new_message(
     client: TestClient, container: Container, clock: FakeClock, path: str
 ) -> None:
-    me = channel_customer(client)
+    me = channel_customer(client, container)
     body = direct_message("退款呢") if path == "social" else no_message_id_email("退款呢")
     header = sign(SECRET, int(clock.now().timestamp()), body)
     first = signed_post(client, clock, path, body, header=header)
