@@ -103,6 +103,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该工单已关闭，请新建工单。",
     },
     "title.ticket_closed": {"en": "Ticket closed", "zh-CN": "工单已关闭"},
+    "invalid_cursor": {
+        "en": "This page link is not one the queue gave out; start again from the first page.",
+        "zh-CN": "该分页链接无效，请从第一页重新查看。",
+    },
+    "title.invalid_cursor": {"en": "Invalid page", "zh-CN": "分页无效"},
     "csat_not_open": {
         "en": "You can rate a ticket once it is solved.",
         "zh-CN": "工单解决后才能评价。",
