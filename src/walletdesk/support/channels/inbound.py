@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from walletdesk.identity import tables as identity_tables
@@ -162,6 +162,46 @@ def remember(
             remember(deps, ref, channel, ticket_id, who, replace=True)
 
 
+def _duplicate(deps: TicketDeps, own_ref: str, customer: User) -> Outcome | None:
+    """The answer to a message this customer's ``own_ref`` already filed, if it did."""
+    seen = ticket_for_refs(deps.engine, [own_ref], customer)
+    if seen is None:
+        return None
+    row = _ticket_row(deps.engine, seen)
+    known = {"id": str(row.id), "number": row.number, "channel": row.channel}
+    return Outcome(known, threaded=False, duplicate=True)
+
+
+def _ref_held(engine: Engine, ref: str) -> bool:
+    with engine.connect() as conn:
+        held = conn.execute(select(channel_refs.c.ref).where(channel_refs.c.ref == ref)).first()
+    return held is not None
+
+
+def claim_ref(
+    deps: TicketDeps, ref: str, channel: Channel, customer: User
+) -> Callable[[Connection, uuid.UUID], None]:
+    """Store ``ref`` -> ticket inside the transaction that writes the message, so the
+    message and its id are stored together or not at all. A second delivery of the same
+    message, racing the first, fails there on the key (IntegrityError), not later."""
+
+    def claim(conn: Connection, ticket_id: uuid.UUID) -> None:
+        # A ref whose ticket is gone names nothing any more: this message may take it.
+        gone = ~exists().where(ticket_tables.tickets.c.id == channel_refs.c.ticket_id)
+        conn.execute(delete(channel_refs).where(channel_refs.c.ref == ref, gone))
+        conn.execute(
+            insert(channel_refs).values(
+                ref=ref,
+                channel=channel.value,
+                ticket_id=ticket_id,
+                customer_id=customer.id,
+                created_at=deps.now(),
+            )
+        )
+
+    return claim
+
+
 def deliver(
     deps: TicketDeps,
     customer: User,
@@ -174,26 +214,49 @@ def deliver(
 ) -> Outcome:
     """Put a message on the ticket it continues, or on a new ticket of ``channel``.
 
-    ``own_ref`` identifies this message (redelivery returns the ticket it made);
-    ``thread_refs`` are the references it replies to."""
+    ``own_ref`` identifies this message (redelivery returns the ticket it made, even
+    while the first delivery is still being filed); ``thread_refs`` are the references
+    it replies to."""
     subject = " ".join(subject.split())[:SUBJECT_MAX] or "(no subject)"
     body = body.strip()[:BODY_MAX] or "(no text)"
-    if own_ref is not None:
-        seen = ticket_for_refs(deps.engine, [own_ref], customer)
-        if seen is not None:
-            row = _ticket_row(deps.engine, seen)
-            known = {"id": str(row.id), "number": row.number, "channel": row.channel}
-            return Outcome(known, threaded=False, duplicate=True)
+    if own_ref is None:
+        return _file(deps, customer, channel, subject, body, None, thread_refs)
+    known = _duplicate(deps, own_ref, customer)
+    if known is not None:
+        return known
+    try:
+        return _file(deps, customer, channel, subject, body, own_ref, thread_refs)
+    except IntegrityError:
+        known = _duplicate(deps, own_ref, customer)
+        if known is not None:
+            return known  # the delivery this one raced filed it first
+        if not _ref_held(deps.engine, own_ref):
+            raise  # another key failed: not a duplicate
+    # Another customer's message holds this id (a forged or colliding Message-ID): file
+    # this one without it, as it is not ours to deduplicate by.
+    return _file(deps, customer, channel, subject, body, None, thread_refs)
+
+
+def _file(
+    deps: TicketDeps,
+    customer: User,
+    channel: Channel,
+    subject: str,
+    body: str,
+    own_ref: str | None,
+    thread_refs: Sequence[str],
+) -> Outcome:
+    claim = claim_ref(deps, own_ref, channel, customer) if own_ref is not None else None
     view: dict[str, Any] | None = None
     existing = ticket_for_refs(deps.engine, thread_refs, customer)
     if existing is not None:
         try:
-            view = do_customer_reply(deps, customer, existing, body)
+            view = do_customer_reply(deps, customer, existing, body, claim=claim)
         except TicketClosed:
             view = None
     threaded = view is not None
     if view is None:
-        view = do_create_ticket(deps, customer, subject=subject, body=body, channel=channel)
-    if own_ref is not None:
-        remember(deps, own_ref, channel, uuid.UUID(view["id"]), customer)
+        view = do_create_ticket(
+            deps, customer, subject=subject, body=body, channel=channel, claim=claim
+        )
     return Outcome(view, threaded=threaded)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,9 +81,15 @@ def do_create_ticket(
     body: str,
     channel: Channel = Channel.WEB,
     payment_id: uuid.UUID | None = None,
+    claim: Callable[[Connection, uuid.UUID], None] | None = None,
 ) -> dict[str, Any]:
     """Open a ticket: triage, priority, SLA dues, an optional payment of the customer's,
-    suggested articles, and a scam warning in the customer's language when it looks like one."""
+    suggested articles, and a scam warning in the customer's language when it looks like one.
+
+    ``claim`` runs first in the ticket's own transaction, with the new ticket's id; if it
+    raises, no ticket is opened. The inbound channels claim the message's own id so: a
+    gateway's retry racing the first delivery opens one ticket, not two.
+    """
     now = deps.now()
     triage = classify(f"{subject}\n{body}", customer.locale, today=now.date())
     priority = priority_for(triage.category, triage.scam_risk, customer.kyc_tier)
@@ -91,6 +97,8 @@ def do_create_ticket(
     ticket_id = uuid.uuid4()
 
     def work(conn: Connection) -> dict[str, Any]:
+        if claim is not None:
+            claim(conn, ticket_id)
         if payment_id is not None:
             owned = conn.execute(
                 select(wallet_tables.payments.c.id).where(
@@ -180,7 +188,12 @@ def get_my_ticket(engine: Engine, ticket_id: uuid.UUID, customer_id: uuid.UUID) 
 
 
 def do_customer_reply(
-    deps: TicketDeps, customer: User, ticket_id: uuid.UUID, body: str
+    deps: TicketDeps,
+    customer: User,
+    ticket_id: uuid.UUID,
+    body: str,
+    *,
+    claim: Callable[[Connection, uuid.UUID], None] | None = None,
 ) -> dict[str, Any]:
     """Add the customer's reply; a ticket waiting on them (pending) or solved opens again,
     and one they were already answered on starts the next-reply target.
@@ -188,6 +201,10 @@ def do_customer_reply(
     A reply to a merged ticket goes to the ticket it was merged into (an email thread
     or an old link keeps working); the view returned is that ticket's. Closed and spam
     tickets take no replies.
+
+    ``claim`` runs in the reply's own transaction, with the id of the ticket written to,
+    before the message is; if it raises, nothing is written. The inbound channels claim
+    the message's own id so: a gateway's retry racing the first delivery adds it once.
     """
     now = deps.now()
 
@@ -204,6 +221,8 @@ def do_customer_reply(
         status = TicketStatus(row.status)
         if status in CLOSED_STATES:
             raise TicketClosed("the ticket is closed")
+        if claim is not None:
+            claim(conn, row.id)
         add_message(conn, row.id, customer, MessageKind.PUBLIC, body, now)
         if status in (TicketStatus.PENDING, TicketStatus.SOLVED):
             move_status(conn, deps, row, TicketStatus.OPEN, now, customer)
