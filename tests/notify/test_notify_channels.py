@@ -84,6 +84,18 @@ def test_smtp_sends_a_plain_text_email_in_utf8(smtp_server: tuple[int, list[Mess
     assert payload.decode("utf-8") == "您的 walletdesk 账户密码已修改。\r\n"  # CRLF on the wire
 
 
+def test_smtp_sends_the_message_id_it_is_given(smtp_server: tuple[int, list[Message]]) -> None:
+    port, received = smtp_server
+    sender = SmtpEmailSender(
+        host="127.0.0.1", port=port, sender="alerts@walletdesk.test", starttls=False, timeout=5
+    )
+    sender.send(ALICE_EMAIL, "WD-000001", "answered", message_id="<ticket-1-ab@walletdesk.test>")
+    sender.send(ALICE_EMAIL, "password changed", "body")
+    threaded, plain = received
+    assert threaded.get_all("Message-ID") == ["<ticket-1-ab@walletdesk.test>"]
+    assert plain["Message-ID"] is None  # the mail server gives it one
+
+
 def test_smtp_that_cannot_connect_raises_delivery_failed() -> None:
     sender = SmtpEmailSender(
         host="127.0.0.1", port=free_port(), sender="a@walletdesk.test", starttls=False, timeout=2

@@ -40,8 +40,11 @@ class DeliveryFailed(OutboxError):
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None:
-        """Hand one plain-text email to the carrier. Raises DeliveryFailed."""
+    def send(self, to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
+        """Hand one plain-text email to the carrier. Raises DeliveryFailed.
+
+        ``message_id`` (``<left@right>``) is the Message-ID the email must carry, when the
+        caller needs to recognise replies to it; without one the carrier picks its own."""
         ...
 
 
@@ -77,11 +80,13 @@ class SmtpEmailSender:
         self._password = password
         self.timeout = timeout
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
+        if message_id is not None:
+            message["Message-ID"] = message_id
         message.set_content(body)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -151,7 +156,9 @@ class StoredEmailSender(_StoredSender):
 
     channel = Channel.EMAIL
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
+        # The Message-ID is not kept: notify_messages has no column for it, and the outbox
+        # row that asked for this email still holds it (outbox.EMAIL_MESSAGE_ID).
         self._store(to, subject, body)
 
 

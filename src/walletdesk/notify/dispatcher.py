@@ -45,7 +45,12 @@ from walletdesk.notify.delivery import (
     status_after_failure,
 )
 from walletdesk.notify.messages import AlertKind, Channel, render, sms_text
-from walletdesk.notify.outbox import allowed_channels, load_overrides, write_inbox_alert
+from walletdesk.notify.outbox import (
+    EMAIL_MESSAGE_ID,
+    allowed_channels,
+    load_overrides,
+    write_inbox_alert,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +69,7 @@ class _Job:
     phone: str | None
     title: str
     body: str
+    message_id: str | None  # the email's own Message-ID, when the alert asked for one
     to_send: frozenset[Channel]
     delivered: frozenset[Channel]
     attempts: int
@@ -179,7 +185,7 @@ class Dispatcher:
                 kind=kind,
                 title=title,
                 body=body,
-                payload=params,
+                payload={k: v for k, v in params.items() if k != EMAIL_MESSAGE_ID},
                 created_at=row.created_at,
             )
             delivered |= {Channel.INBOX}
@@ -206,6 +212,7 @@ class Dispatcher:
             phone=row.phone,
             title=title,
             body=body,
+            message_id=params.get(EMAIL_MESSAGE_ID),
             to_send=to_send,
             delivered=delivered,
             attempts=row.attempts,
@@ -217,7 +224,7 @@ class Dispatcher:
         for channel in sorted(job.to_send):
             try:
                 if channel is Channel.EMAIL and job.email is not None:
-                    self.email.send(job.email, job.title, job.body)
+                    self.email.send(job.email, job.title, job.body, message_id=job.message_id)
                 elif channel is Channel.SMS and job.phone is not None:
                     self.sms.send(job.phone, sms_text(job.locale, job.body))
             except Exception as exc:

@@ -8,6 +8,7 @@ so the alert exists if and only if that change committed.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ from walletdesk.notify.messages import (
 MAX_PAGE = 100
 _MAX_EMAIL = 254
 _MAX_PHONE = 32
+# The payload key that carries an email's own Message-ID to the dispatcher. Not a
+# template parameter: it never reaches the texts or the in-app inbox.
+EMAIL_MESSAGE_ID = "email_message_id"
+# RFC 5322 msg-id as we write it: <left@right>, printable ASCII, no spaces or brackets.
+_MESSAGE_ID = re.compile(r"<[!-;=?A-~]{1,120}@[!-;=?A-~]{1,120}>")
 
 
 class SecurityAlertsRequired(ValidationError):
@@ -86,6 +92,7 @@ def enqueue(
     now: datetime,
     email: str | None = None,
     phone: str | None = None,
+    email_message_id: str | None = None,
 ) -> uuid.UUID:
     """Add one alert to the outbox inside the caller's transaction; return its id.
 
@@ -94,12 +101,14 @@ def enqueue(
     email change, pass the *old* address). ``params`` fill the kind's texts;
     ``time`` may be left out and then shows ``now``. A code kind (``CODE_KINDS``) needs at least
     one destination and never reaches the inbox. ``locale`` is normalised
-    (unsupported -> English).
+    (unsupported -> English). ``email_message_id`` (``<left@right>``) is the Message-ID
+    the email goes out with, for a caller that threads replies to it.
 
     Raises ValueError, writing nothing, when the kind is unknown, ``params`` is not
     plain JSON, misses a parameter the texts need, or has a key that looks like a
     secret (password, token, secret, card number, PAN, CVV, PIN, one-time code; only a
-    code kind's ``code`` is allowed), or when the alert has nowhere to go.
+    code kind's ``code`` is allowed) or is ``email_message_id``, when
+    ``email_message_id`` is not one Message-ID, or when the alert has nowhere to go.
     """
     kind = _kind(kind)
     if now.tzinfo is None:
@@ -109,6 +118,12 @@ def enqueue(
         # Name the keys, never the values: this message may reach a log.
         raise ValueError(f"{kind}: parameters look like secrets: {', '.join(secrets)}")
     payload = _plain_json(params)
+    if EMAIL_MESSAGE_ID in payload:
+        raise ValueError(f"{kind}: {EMAIL_MESSAGE_ID} is not a parameter, pass it by name")
+    if email_message_id is not None:
+        if not _MESSAGE_ID.fullmatch(email_message_id):
+            raise ValueError(f"{kind}: email_message_id must be one <left@right> Message-ID")
+        payload[EMAIL_MESSAGE_ID] = email_message_id
     for language in LOCALES:
         # Raises ValueError for a missing parameter; {time} defaults to now.
         render(kind, language, payload, at=now)

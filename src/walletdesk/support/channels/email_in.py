@@ -20,6 +20,7 @@ from walletdesk.support.channels.inbound import (
     Outcome,
     customer_by_email,
     deliver,
+    ticket_named_in,
 )
 from walletdesk.support.tickets.rules import Channel
 from walletdesk.support.tickets.service import TicketDeps
@@ -109,4 +110,7 @@ def receive(deps: TicketDeps, raw: bytes, *, delivery: str | None = None) -> Out
         body=mail.body,
         own_ref=ref(mail.message_id) if mail.message_id else delivery,
         thread_refs=[ref(r) for r in mail.references],
+        # A reply to mail we sent before its Message-ID was remembered, or from a client
+        # that drops References, still quotes the ticket number in its subject.
+        named_ticket=ticket_named_in(deps.engine, mail.subject, customer),
     )

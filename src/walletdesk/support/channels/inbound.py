@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -178,6 +179,27 @@ def _ref_held(engine: Engine, ref: str) -> bool:
     return held is not None
 
 
+# A ticket number as customers see it (support.tickets.service.ticket_number).
+_TICKET_NUMBER = re.compile(r"\bWD-\d{6,}\b")
+
+
+def ticket_named_in(engine: Engine, subject: str, customer: User) -> uuid.UUID | None:
+    """The customer's own ticket whose number (WD-000123) ``subject`` quotes, the latest
+    if it quotes several; another customer's number names nothing."""
+    numbers = _TICKET_NUMBER.findall(subject)
+    if not numbers:
+        return None
+    tickets = ticket_tables.tickets
+    with engine.connect() as conn:
+        found: uuid.UUID | None = conn.execute(
+            select(tickets.c.id)
+            .where(tickets.c.number.in_(numbers), tickets.c.customer_id == customer.id)
+            .order_by(tickets.c.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    return found
+
+
 def claim_ref(
     deps: TicketDeps, ref: str, channel: Channel, customer: User
 ) -> Callable[[Connection, uuid.UUID], None]:
@@ -211,21 +233,23 @@ def deliver(
     body: str,
     own_ref: str | None,
     thread_refs: Sequence[str] = (),
+    named_ticket: uuid.UUID | None = None,
 ) -> Outcome:
     """Put a message on the ticket it continues, or on a new ticket of ``channel``.
 
     ``own_ref`` identifies this message (redelivery returns the ticket it made, even
     while the first delivery is still being filed); ``thread_refs`` are the references
-    it replies to."""
+    it replies to; ``named_ticket``, the customer's ticket it names otherwise (its number
+    in an email subject), is continued when none of ``thread_refs`` is known."""
     subject = " ".join(subject.split())[:SUBJECT_MAX] or "(no subject)"
     body = body.strip()[:BODY_MAX] or "(no text)"
     if own_ref is None:
-        return _file(deps, customer, channel, subject, body, None, thread_refs)
+        return _file(deps, customer, channel, subject, body, None, thread_refs, named_ticket)
     known = _duplicate(deps, own_ref, customer)
     if known is not None:
         return known
     try:
-        return _file(deps, customer, channel, subject, body, own_ref, thread_refs)
+        return _file(deps, customer, channel, subject, body, own_ref, thread_refs, named_ticket)
     except IntegrityError:
         known = _duplicate(deps, own_ref, customer)
         if known is not None:
@@ -234,7 +258,7 @@ def deliver(
             raise  # another key failed: not a duplicate
     # Another customer's message holds this id (a forged or colliding Message-ID): file
     # this one without it, as it is not ours to deduplicate by.
-    return _file(deps, customer, channel, subject, body, None, thread_refs)
+    return _file(deps, customer, channel, subject, body, None, thread_refs, named_ticket)
 
 
 def _file(
@@ -245,10 +269,11 @@ def _file(
     body: str,
     own_ref: str | None,
     thread_refs: Sequence[str],
+    named_ticket: uuid.UUID | None,
 ) -> Outcome:
     claim = claim_ref(deps, own_ref, channel, customer) if own_ref is not None else None
     view: dict[str, Any] | None = None
-    existing = ticket_for_refs(deps.engine, thread_refs, customer)
+    existing = ticket_for_refs(deps.engine, thread_refs, customer) or named_ticket
     if existing is not None:
         try:
             view = do_customer_reply(deps, customer, existing, body, claim=claim)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from walletdesk.identity import store as identity_store
 from walletdesk.notify.messages import AlertKind
 from walletdesk.notify.outbox import enqueue
+from walletdesk.support.channels.email_out import notice_message_id, remember_notice
 from walletdesk.support.tickets.csat_link import sign_link
 from walletdesk.support.tickets.deps import TicketDeps
 
@@ -23,6 +24,11 @@ def _send(
     conn: Connection, row: Any, kind: AlertKind, params: dict[str, str], now: datetime
 ) -> None:
     customer = identity_store.get_user(conn, row.customer_id)
+    # The email carries a Message-ID of its own, remembered for the ticket: the
+    # customer's Reply to it then continues this ticket instead of opening a new one.
+    message_id = notice_message_id(row.id) if customer.email else None
+    if message_id is not None:
+        remember_notice(conn, message_id, ticket_id=row.id, customer_id=customer.id, now=now)
     enqueue(
         conn,
         kind=kind,
@@ -32,6 +38,7 @@ def _send(
         now=now,
         email=customer.email,
         phone=None,
+        email_message_id=message_id,
     )
 
 
