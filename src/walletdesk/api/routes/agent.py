@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.api.text import FreeText
 from walletdesk.support import actions
 from walletdesk.support.customer360 import get_customer_360
 
@@ -31,18 +32,18 @@ class VerificationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: actions.VerificationMethodKind
-    note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+    note: FreeText | None = Field(default=None, max_length=actions.MAX_TEXT)
 
 
 class ActionBody(BaseModel):
     ticket_id: uuid.UUID | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    reason: str = Field(min_length=1, max_length=actions.MAX_TEXT)
+    reason: FreeText = Field(min_length=1, max_length=actions.MAX_TEXT)
     idempotency_key: str = Field(min_length=1, max_length=actions.MAX_KEY)
 
 
 class DecisionBody(BaseModel):
-    note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+    note: FreeText | None = Field(default=None, max_length=actions.MAX_TEXT)
 
 
 @router.get("/customers/{customer_id}")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, bearer_token
 from walletdesk.api.i18n import negotiate
+from walletdesk.api.text import FreeText
 from walletdesk.bootstrap import Container
 from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import Principal
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1/assistant", tags=["customer service"])
 
 
 class AssistantMessage(BaseModel):
-    text: str = Field(min_length=1, max_length=2_000)
+    text: FreeText = Field(min_length=1, max_length=2_000)
     conversation_id: uuid.UUID | None = None
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
 from walletdesk.api.routes import ticket_desk
+from walletdesk.api.text import FreeText
 from walletdesk.support import actions
 from walletdesk.support.helpcenter.articles import Category
 from walletdesk.support.tickets import csat, service
@@ -32,14 +33,14 @@ class ClassifyBody(BaseModel):
 
 
 class TicketCreate(BaseModel):
-    subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=10_000)
+    subject: FreeText = Field(min_length=1, max_length=200)
+    body: FreeText = Field(min_length=1, max_length=10_000)
     channel: Channel = Channel.WEB
     payment_id: uuid.UUID | None = None
 
 
 class ReplyBody(BaseModel):
-    body: str = Field(min_length=1, max_length=10_000)
+    body: FreeText = Field(min_length=1, max_length=10_000)
 
 
 class ConfirmIdentityBody(BaseModel):
@@ -52,7 +53,7 @@ class ConfirmIdentityBody(BaseModel):
 
 class CsatBody(BaseModel):
     score: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: FreeText | None = Field(default=None, max_length=1000)
 
 
 class AssignBody(BaseModel):
