@@ -51,6 +51,7 @@ from walletdesk.support.actions_rules import (
     ActionAlreadyDecided,
     ActionKind,
     ActionStatus,
+    ActionTicketClosed,
     FourEyesRequired,
     IdempotencyKeyReused,
     IdentityVerificationRequired,
@@ -68,6 +69,7 @@ from walletdesk.support.actions_rules import (
 )
 from walletdesk.support.actions_runners import RUNNERS
 from walletdesk.support.actions_verification import (
+    check_ticket_open,
     do_confirm_on_ticket,
     do_start_verification,
     get_verification_request,
@@ -77,6 +79,7 @@ from walletdesk.support.actions_verification import (
     ticket_row,
     verification_public,
 )
+from walletdesk.support.tickets.rules import CLOSED_STATES, TicketStatus
 from walletdesk.wallet.deps import WalletDeps
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ __all__ = [
     "ActionAlreadyDecided",
     "ActionKind",
     "ActionStatus",
+    "ActionTicketClosed",
     "FourEyesRequired",
     "IdempotencyKeyReused",
     "IdentityVerificationRequired",
@@ -226,8 +230,13 @@ def do_propose_action(
             # Staff accounts are not served by the desk (the customer 360 answers the
             # same): an agent acting on their own or a colleague's account is refused.
             raise NotFound("no such customer")
-        if ticket_id is not None and ticket_row(conn, ticket_id).customer_id != customer_id:
-            raise NotFound("no such ticket for this customer")
+        if ticket_id is not None:
+            ticket = ticket_row(conn, ticket_id)
+            if ticket.customer_id != customer_id:
+                raise NotFound("no such ticket for this customer")
+            # A closed, merged or spam ticket is a conversation that is over: nothing is
+            # done or queued for approval on it, whatever checks it holds.
+            check_ticket_open(ticket)
         if risk is Risk.APPROVAL_REQUIRED and not is_freshly_verified(
             conn, ticket_id, customer_id, now
         ):
@@ -370,6 +379,14 @@ def _claim(
             raise OwnAccountAction("someone other than the customer must decide")
         if row.status != ActionStatus.PENDING.value:
             raise ActionAlreadyDecided("this action was already decided", status=row.status)
+        if (
+            target is ActionStatus.APPROVED
+            and row.ticket_id is not None
+            and TicketStatus(ticket_row(conn, row.ticket_id).status) in CLOSED_STATES
+        ):
+            # Closed, merged or marked spam while the action waited: the check it rests
+            # on belongs to a conversation that is over. Rejecting it is still allowed.
+            raise ActionTicketClosed("the action's ticket is closed")
         if target is ActionStatus.APPROVED and not is_freshly_verified(
             conn, row.ticket_id, row.customer_id, now
         ):

@@ -15,6 +15,7 @@ from enum import StrEnum
 from walletdesk.core.errors import Conflict, ValidationError
 from walletdesk.identity.errors import Forbidden
 from walletdesk.identity.roles import Role
+from walletdesk.support.tickets.errors import TicketClosed
 
 # The accounts the desk serves, and acts on: never staff (DOMAIN.md §5's four eyes are two
 # people apart from the customer).
@@ -183,6 +184,13 @@ class IdempotencyKeyReused(Conflict):
     code = "action_idempotency_key_reused"
 
 
+class ActionTicketClosed(TicketClosed):
+    """The pending action's ticket was closed, merged or marked spam since it was proposed:
+    the check it was proposed on belongs to a conversation that is over."""
+
+    code = "action_ticket_closed"
+
+
 class NoPendingVerification(Conflict):
     """Nothing on this ticket is waiting for the customer to confirm."""
 
@@ -258,6 +266,14 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh-CN": "该幂等键已用于另一个操作。",
     },
     "title.action_idempotency_key_reused": {"en": "Key reused", "zh-CN": "幂等键重复"},
+    "action_ticket_closed": {
+        "en": "This action's ticket was closed, merged or marked as spam after it was "
+        "proposed, so it can no longer be approved. Reject it; if it is still needed, "
+        "verify the customer on their open ticket and propose it there.",
+        "zh-CN": "该操作发起后，其所属工单已被关闭、合并或标记为垃圾信息，因此无法再审批。"
+        "请驳回该操作；如仍需办理，请在客户未关闭的工单中核验身份后重新发起。",
+    },
+    "title.action_ticket_closed": {"en": "Ticket closed", "zh-CN": "工单已关闭"},
     "no_pending_verification": {
         "en": "Nothing on this ticket is waiting for you to confirm it's you. If an agent "
         "asked you to, the request may have expired: ask them to send a new one.",

@@ -72,6 +72,13 @@ def ticket_row(conn: Connection, ticket_id: uuid.UUID) -> Any:
     return row
 
 
+def check_ticket_open(ticket: Any) -> None:
+    """Raise TicketClosed for a closed, merged or spam ticket (a tickets row): identity
+    checks and actions on a customer's account happen on a ticket still being worked."""
+    if TicketStatus(ticket.status) in CLOSED_STATES:
+        raise TicketClosed("the ticket is closed")
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -204,8 +211,9 @@ def do_start_verification(
     (the customer uses their authenticator app). Both leave a message on the ticket
     telling the customer where to enter the code and never to tell it to anyone, and
     wait for :func:`do_confirm_on_ticket`. ``document`` needs ``note`` and is verified
-    at once. Raises TotpVerificationUnavailable when the customer has 2FA off,
-    NoPhoneOnFile for sms without a phone, TicketClosed on a closed ticket (sms, totp).
+    at once. Raises TicketClosed on a closed, merged or spam ticket (any method),
+    TotpVerificationUnavailable when the customer has 2FA off, NoPhoneOnFile for sms
+    without a phone.
     """
     authorize(agent.role, Permission.ACT_ON_CUSTOMERS)
     try:
@@ -217,8 +225,9 @@ def do_start_verification(
         ticket = ticket_row(conn, ticket_id)
         customer = identity_store.get_user(conn, ticket.customer_id)
     asks_customer = chosen in CUSTOMER_CONFIRMED
-    if asks_customer and TicketStatus(ticket.status) in CLOSED_STATES:
-        raise TicketClosed("the ticket is closed")
+    # Any method, a document check too: a check on a closed ticket would let an
+    # approval_required action be proposed on a conversation nobody is having any more.
+    check_ticket_open(ticket)
     if chosen is VerificationMethodKind.TOTP and not customer.totp_enabled:
         raise TotpVerificationUnavailable("the customer has two-factor authentication off")
     if chosen is VerificationMethodKind.SMS:
