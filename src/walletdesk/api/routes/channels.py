@@ -16,7 +16,7 @@ from walletdesk.api.deps import App
 from walletdesk.bootstrap import Container
 from walletdesk.core.errors import ValidationError as BadRequest
 from walletdesk.support.channels import email_in, phone, social
-from walletdesk.support.channels.inbound import Outcome, unknown
+from walletdesk.support.channels.inbound import Dropped, Outcome, unknown
 from walletdesk.support.channels.signature import (
     HEADER,
     channels_secret,
@@ -85,10 +85,13 @@ def _parse(model: type[M], body: bytes) -> M:
         raise BadRequest(f"invalid {model.__name__}: {exc.error_count()} error(s)") from None
 
 
-def _answer(outcome: Outcome | None, response: Response) -> dict[str, Any]:
+def _answer(outcome: Outcome | Dropped | None, response: Response) -> dict[str, Any]:
     if outcome is None:
         response.status_code = status.HTTP_202_ACCEPTED
         return unknown()
+    if isinstance(outcome, Dropped):
+        response.status_code = status.HTTP_202_ACCEPTED
+        return outcome.public()
     if outcome.duplicate or outcome.threaded:
         response.status_code = status.HTTP_200_OK
     return outcome.public()

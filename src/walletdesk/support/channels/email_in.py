@@ -14,9 +14,11 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
+from walletdesk.support.channels.auto_replies import AUTO_REPLY, file_auto_reply
 from walletdesk.support.channels.charsets import decode_bytes, decode_header_text
 from walletdesk.support.channels.html_text import html_to_text
 from walletdesk.support.channels.inbound import (
+    Dropped,
     Outcome,
     customer_by_email,
     deliver,
@@ -35,6 +37,7 @@ class InboundEmail:
     body: str
     message_id: str | None
     references: tuple[str, ...]  # In-Reply-To first, then References, oldest first
+    automatic: bool = False  # an auto-reply, bulk or list mail (:func:`is_automatic`)
 
 
 def _header(message: Message, name: str) -> str:
@@ -44,6 +47,27 @@ def _header(message: Message, name: str) -> str:
         if key.lower() == name:
             return re.sub(r"\r?\n(?=[ \t])", "", str(value))
     return ""
+
+
+# Precedence values that mean no person wrote this (RFC 3834 §3.1.8 and common use).
+_AUTOMATIC_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
+_NOT_SET = frozenset({"", "no", "false", "0"})
+
+
+def is_automatic(message: Message) -> bool:
+    """True for mail a program sent on its own: ``Auto-Submitted`` other than ``no``
+    (RFC 3834: auto-replied, auto-generated, ...), ``Precedence`` auto_reply, bulk, junk
+    or list, or the ``X-Autoreply`` / ``X-Autorespond`` flags older responders set."""
+    submitted = _header(message, "auto-submitted").split(";", 1)[0].strip().lower()
+    if submitted not in _NOT_SET:
+        return True
+    if _header(message, "precedence").strip().lower() in _AUTOMATIC_PRECEDENCE:
+        return True
+    # Present means set, even empty; only an explicit "no" says otherwise.
+    return any(
+        name in message and _header(message, name).strip().lower() not in _NOT_SET - {""}
+        for name in ("x-autoreply", "x-autorespond")
+    )
 
 
 def _text_part(message: EmailMessage) -> tuple[Message, bool] | None:
@@ -86,6 +110,7 @@ def parse(raw: bytes) -> InboundEmail:
         body=_body(message),
         message_id=message_ids[0] if message_ids else None,
         references=tuple(ordered),
+        automatic=is_automatic(message),
     )
 
 
@@ -93,24 +118,41 @@ def ref(message_id: str) -> str:
     return f"email:{message_id}"
 
 
-def receive(deps: TicketDeps, raw: bytes, *, delivery: str | None = None) -> Outcome | None:
+def receive(
+    deps: TicketDeps, raw: bytes, *, delivery: str | None = None
+) -> Outcome | Dropped | None:
     """The ticket the email went to, or ``None`` when the sender is not a customer.
 
     ``delivery`` names this signed delivery (see api/routes/channels.py): an email
-    without a Message-ID is known by it, so a replay of the same request is a duplicate."""
+    without a Message-ID is known by it, so a replay of the same request is a duplicate.
+    Automatic mail never opens or reopens a ticket (:mod:`.auto_replies`) and is never
+    answered, so it is :class:`Dropped` where other mail would be (an unknown sender)."""
     mail = parse(raw)
     customer = customer_by_email(deps.engine, mail.sender) if mail.sender else None
     if customer is None:
-        return None
+        # The unknown-sender answer is an auto-reply of ours: to an auto-reply, a loop.
+        return Dropped(AUTO_REPLY) if mail.automatic else None
+    own_ref = ref(mail.message_id) if mail.message_id else delivery
+    thread_refs = [ref(r) for r in mail.references]
+    # A reply to mail we sent before its Message-ID was remembered, or from a client
+    # that drops References, still quotes the ticket number in its subject.
+    named_ticket = ticket_named_in(deps.engine, mail.subject, customer)
+    if mail.automatic:
+        return file_auto_reply(
+            deps,
+            customer,
+            body=mail.body,
+            own_ref=own_ref,
+            thread_refs=thread_refs,
+            named_ticket=named_ticket,
+        )
     return deliver(
         deps,
         customer,
         channel=Channel.EMAIL,
         subject=mail.subject,
         body=mail.body,
-        own_ref=ref(mail.message_id) if mail.message_id else delivery,
-        thread_refs=[ref(r) for r in mail.references],
-        # A reply to mail we sent before its Message-ID was remembered, or from a client
-        # that drops References, still quotes the ticket number in its subject.
-        named_ticket=ticket_named_in(deps.engine, mail.subject, customer),
+        own_ref=own_ref,
+        thread_refs=thread_refs,
+        named_ticket=named_ticket,
     )

@@ -52,20 +52,38 @@ UNKNOWN_SENDER_REPLY = {
 
 @dataclass(frozen=True)
 class Outcome:
-    """The ticket a message landed on; ``threaded`` when it joined an existing one."""
+    """The ticket a message landed on; ``threaded`` when it joined an existing one,
+    ``automatic`` when it was an auto-reply kept as an internal note."""
 
     ticket: dict[str, Any]
     threaded: bool
     duplicate: bool = False
+    automatic: bool = False
 
     def public(self) -> dict[str, Any]:
+        if self.duplicate:
+            status = "duplicate"
+        elif self.automatic:
+            status = "auto_reply"
+        else:
+            status = "threaded" if self.threaded else "created"
         return {
-            "status": "duplicate" if self.duplicate else "threaded" if self.threaded else "created",
+            "status": status,
             "ticket_id": self.ticket["id"],
             "number": self.ticket["number"],
             "channel": self.ticket["channel"],
             "threaded": self.threaded,
         }
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A message deliberately not stored, and not to be answered; ``status`` says why."""
+
+    status: str
+
+    def public(self) -> dict[str, Any]:
+        return {"status": self.status, "ticket_id": None}
 
 
 def unknown(note: str = UNKNOWN_SENDER_NOTE) -> dict[str, Any]:
@@ -163,7 +181,7 @@ def remember(
             remember(deps, ref, channel, ticket_id, who, replace=True)
 
 
-def _duplicate(deps: TicketDeps, own_ref: str, customer: User) -> Outcome | None:
+def duplicate_of(deps: TicketDeps, own_ref: str, customer: User) -> Outcome | None:
     """The answer to a message this customer's ``own_ref`` already filed, if it did."""
     seen = ticket_for_refs(deps.engine, [own_ref], customer)
     if seen is None:
@@ -245,13 +263,13 @@ def deliver(
     body = body.strip()[:BODY_MAX] or "(no text)"
     if own_ref is None:
         return _file(deps, customer, channel, subject, body, None, thread_refs, named_ticket)
-    known = _duplicate(deps, own_ref, customer)
+    known = duplicate_of(deps, own_ref, customer)
     if known is not None:
         return known
     try:
         return _file(deps, customer, channel, subject, body, own_ref, thread_refs, named_ticket)
     except IntegrityError:
-        known = _duplicate(deps, own_ref, customer)
+        known = duplicate_of(deps, own_ref, customer)
         if known is not None:
             return known  # the delivery this one raced filed it first
         if not _ref_held(deps.engine, own_ref):
