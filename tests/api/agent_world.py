@@ -110,6 +110,30 @@ def propose(
     )
 
 
+def propose_refund(
+    agent: Customer,
+    customer: Customer,
+    ticket_id: str | None,
+    key: str,
+    *,
+    refund_reason: str = "not_received",
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Any:
+    """Propose a ``refund``: its params carry the refund's own ``reason`` (one of the
+    wallet's refund reasons), which :func:`propose`'s ``reason`` (the agent's) would hide."""
+    return agent.post(
+        f"/api/v1/agent/customers/{customer.user['id']}/actions/refund",
+        json={
+            "ticket_id": ticket_id,
+            "params": {**params, "reason": refund_reason},
+            "reason": "customer asked on the phone",
+            "idempotency_key": key,
+        },
+        headers=headers or {},
+    )
+
+
 def action_count(container: Container) -> int:
     with container.engine.connect() as conn:
         return int(
