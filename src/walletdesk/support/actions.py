@@ -39,7 +39,7 @@ from walletdesk.identity.errors import UserNotFound
 from walletdesk.identity.model import RequestContext, User
 from walletdesk.identity.roles import Permission, authorize
 from walletdesk.support import actions_tables as at
-from walletdesk.support.actions_params import clean_params
+from walletdesk.support.actions_params import clean_params, requested_params
 from walletdesk.support.actions_rules import (
     ERRORS,
     LIST_LIMIT,
@@ -176,18 +176,36 @@ def _action_row(conn: Connection, action_id: uuid.UUID, *, lock: bool = False) -
 
 
 def _same_key(
-    conn: Connection, agent: User, key: str, kind: ActionKind, customer_id: uuid.UUID
+    conn: Connection,
+    agent: User,
+    key: str,
+    kind: ActionKind,
+    customer_id: uuid.UUID,
+    ticket_id: uuid.UUID | None,
+    params: dict[str, Any],
 ) -> dict[str, Any] | None:
     """The action this agent already proposed under ``key``, if any; a key reused for a
-    different action or customer is refused."""
+    different action, customer, ticket or parameters is refused (IdempotencyKeyReused).
+
+    The parameters are compared in their stored form (:func:`requested_params`: "5" is
+    "5.00"), not re-checked against the account: the action may have run since, and a
+    retry must still get it back rather than "already decided".
+    """
     a = at.agent_actions
     existing = conn.execute(
         select(a).where(and_(a.c.proposed_by == agent.id, a.c.idempotency_key == key))
     ).first()
     if existing is None:
         return None
-    if existing.action != kind.value or existing.customer_id != customer_id:
+    if (
+        existing.action != kind.value
+        or existing.customer_id != customer_id
+        or existing.ticket_id != ticket_id
+    ):
         raise IdempotencyKeyReused("use a new idempotency key for a new action")
+    requested = requested_params(conn, kind, customer_id, params)
+    if {name: existing.params.get(name) for name in requested} != requested:
+        raise IdempotencyKeyReused("this key was used with other parameters")
     return action_public(existing)
 
 
@@ -222,7 +240,7 @@ def do_propose_action(
     now = deps.clock.now()
     a = at.agent_actions
     with deps.engine.connect() as conn:
-        existing = _same_key(conn, agent, key, kind, customer_id)
+        existing = _same_key(conn, agent, key, kind, customer_id, ticket_id, params)
         if existing is not None:
             return existing, False
         customer = identity_store.get_user(conn, customer_id)
@@ -287,7 +305,7 @@ def do_propose_action(
         # The same agent sent the same key twice at once (a double click, a retried
         # request): the other request stored it between our look and our insert.
         with deps.engine.connect() as conn:
-            existing = _same_key(conn, agent, key, kind, customer_id)
+            existing = _same_key(conn, agent, key, kind, customer_id, ticket_id, params)
         if existing is None:
             raise
         return existing, False

@@ -181,6 +181,10 @@ class InvalidActionParams(ValidationError):
 
 
 class IdempotencyKeyReused(Conflict):
+    """The agent's key names an action already proposed with another kind, customer,
+    ticket or parameters: answering with that one would let the agent believe what they
+    sent now is pending (30.00 when 5.00 is)."""
+
     code = "action_idempotency_key_reused"
 
 
@@ -262,8 +266,11 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "title.invalid_action_params": {"en": "Invalid parameters", "zh-CN": "参数无效"},
     "action_idempotency_key_reused": {
-        "en": "This idempotency key was already used for a different action.",
-        "zh-CN": "该幂等键已用于另一个操作。",
+        "en": "This idempotency key was already used for a different action, ticket or "
+        "parameters; nothing new was proposed. Check the action already proposed, and use "
+        "a new key for a new one.",
+        "zh-CN": "该幂等键已用于其他操作、工单或参数，本次未发起新操作。请先核对已发起的操作，"
+        "新操作请使用新的幂等键。",
     },
     "title.action_idempotency_key_reused": {"en": "Key reused", "zh-CN": "幂等键重复"},
     "action_ticket_closed": {
