@@ -1,5 +1,5 @@
-"""The help assistant (API.md "Customer service"): answers with citations in the user's
-language, the customer's own data, scam warnings, and hand-over to a person."""
+"""The help assistant (API.md "Customer service"): answers with citations in the
+customer's language, the customer's own data, scam warnings, and hand-over to a person."""
 
 from __future__ import annotations
 
@@ -152,3 +152,37 @@ def test_someone_elses_conversation_does_not_exist(client: TestClient, me: Custo
         PATH, json={"text": "hi", "conversation_id": mine["conversation_id"]}, headers=ZH
     )
     assert response.status_code == 404
+
+
+# -- the language of the answer ---------------------------------------------------------
+
+
+def test_a_chinese_question_is_answered_in_chinese_from_an_english_browser(
+    client: TestClient, me: Customer
+) -> None:
+    # Many Chinese customers run an English-UI browser: its Accept-Language is not theirs.
+    answer = ask(
+        client, "怎么申请退款", headers={**me.headers, "Accept-Language": "en-US,en;q=0.9"}
+    )
+    assert answer["locale"] == "zh-CN"
+    assert answer["citations"][0]["title"] == "如何申请退款"
+    anonymous = ask(client, "怎么申请退款", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert anonymous["locale"] == "zh-CN"
+
+
+def test_an_english_question_is_answered_in_english_whatever_the_profile_says(
+    client: TestClient, me: Customer
+) -> None:
+    answer = ask(client, "how do I turn on two-factor authentication", headers={**me.headers, **ZH})
+    assert answer["locale"] == "en"
+    assert answer["citations"][0]["slug"] == "two-factor-authentication"
+
+
+def test_an_unclear_message_is_answered_in_the_profiles_language_then_the_browsers(
+    client: TestClient, me: Customer
+) -> None:
+    # "WD-000123" says nothing of a language: the zh-CN profile wins over an English header.
+    assert ask(client, "WD-000123", headers={**me.headers, **EN})["locale"] == "zh-CN"
+    # Anonymous: no profile, so the header.
+    assert ask(client, "WD-000123", headers=EN)["locale"] == "en"
+    assert ask(client, "WD-000123", headers=ZH)["locale"] == "zh-CN"

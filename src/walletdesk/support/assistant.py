@@ -138,6 +138,37 @@ def language(locale: str | None) -> str:
     return "zh-CN" if (locale or "").lower().startswith("zh") else "en"
 
 
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile("[A-Za-z]+")
+
+
+def message_language(text: str) -> str | None:
+    """zh-CN when ``text`` is mostly Chinese, en when it is clearly English, else None.
+
+    A Chinese character carries about what an English word does, so Chinese wins when
+    it has at least as many characters as the text has Latin words ("我的 WeChat 付款失败").
+    English needs two words and no Chinese at all: "ok", "WD-000123" or an English
+    sentence naming a Chinese payee says nothing sure about the customer's language.
+    """
+    han = len(_HAN.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    if han and han >= words:
+        return "zh-CN"
+    if not han and words >= 2:
+        return "en"
+    return None
+
+
+def answer_language(text: str, *, profile: str | None, header: str | None, default: str) -> str:
+    """The language to answer ``text`` in: the message's own when it is clear, else the
+    signed-in customer's profile, else the request's Accept-Language, else ``default``.
+
+    The header is the browser's UI language, often English for Chinese customers: it
+    must not outweigh what they wrote or what they chose on their account.
+    """
+    return language(message_language(text) or profile or header or default)
+
+
 @dataclass(frozen=True)
 class AssistantDeps:
     engine: Engine

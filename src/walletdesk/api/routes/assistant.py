@@ -15,7 +15,7 @@ from walletdesk.api.text import FreeText
 from walletdesk.bootstrap import Container
 from walletdesk.identity.authentication import authenticate
 from walletdesk.identity.model import Principal
-from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.assistant import AssistantDeps, answer_language, respond
 from walletdesk.support.assistant_feedback import record_feedback
 
 router = APIRouter(prefix="/api/v1/assistant", tags=["customer service"])
@@ -46,14 +46,17 @@ MaybeMe = Annotated[Principal | None, Depends(optional_principal)]
 @router.post("/messages")
 def message(body: AssistantMessage, request: Request, c: App, me: MaybeMe) -> dict[str, Any]:
     """Answer from the help centre (with citations) and the caller's own data; warn about
-    scams; hand over to a person (a chat ticket with the transcript) when unsure or asked."""
+    scams; hand over to a person (a chat ticket with the transcript) when unsure or asked.
+
+    Answered in the message's language when it is clearly Chinese or English, else the
+    signed-in customer's, else Accept-Language's."""
     header = request.headers.get("accept-language")
-    if header:
-        locale = negotiate(header)
-    elif me is not None:
-        locale = me.user.locale
-    else:
-        locale = c.settings.default_locale
+    locale = answer_language(
+        body.text,
+        profile=me.user.locale if me is not None else None,
+        header=negotiate(header) if header else None,
+        default=c.settings.default_locale,
+    )
     return respond(
         AssistantDeps(c.engine, c.clock),
         body.text,
