@@ -3,7 +3,10 @@ customer's language, the customer's own data, scam warnings, and hand-over to a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +19,11 @@ from wallet_world import open_shop, top_up
 from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
+from walletdesk.identity import store as identity_store
+from walletdesk.identity.model import User
+from walletdesk.support import assistant as assistant_module
+from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.channels.tables import assistant_conversations as conv_table
 from walletdesk.support.helpcenter.service import load_articles
 from walletdesk.support.tickets import tables as ticket_tables
 
@@ -154,6 +162,101 @@ def test_someone_elses_conversation_does_not_exist(client: TestClient, me: Custo
     assert response.status_code == 404
 
 
+# -- two messages on one conversation at once ---------------------------------------------
+
+
+def conversation(container: Container, conversation_id: str) -> Any:
+    with container.engine.connect() as conn:
+        return conn.execute(
+            select(conv_table).where(conv_table.c.id == uuid.UUID(conversation_id))
+        ).one()
+
+
+def customer_user(container: Container, me: Customer) -> User:
+    with container.engine.connect() as conn:
+        return identity_store.get_user(conn, uuid.UUID(me.user["id"]))
+
+
+def at_once(monkeypatch: pytest.MonkeyPatch, name: str, send: Callable[[], Any]) -> list[Any]:
+    """Run ``send`` twice at the same moment: both wait at ``assistant.<name>`` until the
+    other is there too, so both have read the conversation before either writes."""
+    barrier = threading.Barrier(2, timeout=10)
+    original = getattr(assistant_module, name)
+
+    def meet_then_go(*args: Any, **kwargs: Any) -> Any:
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(assistant_module, name, meet_then_go)
+    with ThreadPoolExecutor(2) as pool:
+        return [f.result() for f in [pool.submit(send), pool.submit(send)]]
+
+
+def ticket_number(me: Customer, answers: list[dict[str, Any]]) -> str:
+    return str(me.get(f"/api/v1/tickets/{answers[0]['ticket_id']}").json()["number"])
+
+
+def test_two_hand_offs_of_one_conversation_at_once_open_one_ticket(
+    client: TestClient, container: Container, me: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double-tapped "talk to a person" (or a client's retry): one ticket, both answers
+    name it, the second message is on it, and no turn is lost from the conversation."""
+    first = ask(client, "怎么申请退款", headers=me.headers)
+    user = customer_user(container, me)
+    deps = AssistantDeps(container.engine, container.clock)
+    conversation_id = uuid.UUID(first["conversation_id"])
+
+    answers = at_once(
+        monkeypatch,
+        "do_create_ticket",
+        lambda: respond(deps, "转人工", user=user, locale="zh-CN", conversation_id=conversation_id),
+    )
+    assert ticket_count(container) == 1
+    assert {a["ticket_id"] for a in answers} == {
+        str(conversation(container, str(conversation_id)).ticket_id)
+    }
+    assert all(a["handed_off"] for a in answers)
+    # One opened it, the other joined it.
+    said = sorted(a["answer"].split("，")[0] for a in answers)
+    assert said == ["已为您转接人工客服", f"已补充到您的工单 {ticket_number(me, answers)}"]
+    ticket = me.get(f"/api/v1/tickets/{answers[0]['ticket_id']}").json()
+    assert "怎么申请退款" in ticket["messages"][0]["body"]  # the transcript
+    assert [m["body"] for m in ticket["messages"][1:]] == ["转人工"]  # the second message
+    stored = conversation(container, str(conversation_id)).messages
+    assert [m["text"] for m in stored if m["role"] == "user"] == [
+        "怎么申请退款",
+        "转人工",
+        "转人工",
+    ]
+    assert len(stored) == 6
+
+
+def test_two_answers_at_once_on_one_conversation_are_both_kept(
+    client: TestClient, container: Container, me: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ask(client, "怎么申请退款", headers=me.headers)
+    user = customer_user(container, me)
+    deps = AssistantDeps(container.engine, container.clock)
+    conversation_id = uuid.UUID(first["conversation_id"])
+    texts = iter(["退款多久到账", "怎么开启双重验证"])
+    lock = threading.Lock()
+
+    def send() -> dict[str, Any]:
+        with lock:
+            text = next(texts)
+        return respond(deps, text, user=user, locale="zh-CN", conversation_id=conversation_id)
+
+    answers = at_once(monkeypatch, "_hits", send)
+    assert not any(a["handed_off"] for a in answers)
+    stored = conversation(container, str(conversation_id)).messages
+    asked = [m["text"] for m in stored if m["role"] == "user"]
+    assert asked[0] == "怎么申请退款"
+    assert sorted(asked[1:]) == sorted(["退款多久到账", "怎么开启双重验证"])
+    # Each turn stays whole: a question, then its answer.
+    assert [m["role"] for m in stored] == ["user", "assistant"] * 3
+    assert ticket_count(container) == 0
+
+
 # -- the language of the answer ---------------------------------------------------------
 
 
@@ -186,3 +289,37 @@ def test_an_unclear_message_is_answered_in_the_profiles_language_then_the_browse
     # Anonymous: no profile, so the header.
     assert ask(client, "WD-000123", headers=EN)["locale"] == "en"
     assert ask(client, "WD-000123", headers=ZH)["locale"] == "zh-CN"
+
+
+# -- control characters -------------------------------------------------------------------
+
+
+def test_a_nul_in_a_message_is_dropped_not_a_crash(
+    client: TestClient, container: Container, me: Customer
+) -> None:
+    """PostgreSQL refuses NUL in text: the hand-off's ticket once failed with a 500."""
+    answer = ask(client, "hello\u0000 I love pizza", headers={**me.headers, **EN})
+    assert answer["handed_off"] is True
+    ticket = me.get(f"/api/v1/tickets/{answer['ticket_id']}").json()
+    assert "hello I love pizza" in ticket["messages"][0]["body"]
+    assert "\u0000" not in ticket["subject"] + ticket["messages"][0]["body"]
+    stored = conversation(container, answer["conversation_id"]).messages
+    assert stored[0]["text"] == "hello I love pizza"
+
+
+def test_a_message_of_nothing_but_control_characters_is_refused_in_both_languages(
+    client: TestClient, container: Container, me: Customer
+) -> None:
+    for lang, title in (("en", "Invalid request"), ("zh-CN", "请求无效")):
+        refused = client.post(
+            PATH,
+            json={"text": "\u0000\u0007"},
+            headers={**me.headers, "Accept-Language": lang},
+        )
+        assert refused.status_code == 422, refused.json()
+        assert refused.json()["code"] == "validation_error"
+        assert refused.json()["title"] == title
+        assert refused.json()["errors"][0]["field"] == "text"
+    with container.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(conv_table)).scalar_one() == 0
+    assert ticket_count(container) == 0

@@ -4,6 +4,12 @@ customer's own data, with a scam warning first and a hand-over to a person.
 No model service: retrieval (:func:`search_articles`), templates and triage.
 A conversation is kept in ``assistant_conversations``; once handed over, later
 messages go onto the ticket.
+
+Two messages on one conversation can be answered at once (a double-tapped "talk to a
+person", a client's retry). The hand-off is claimed on the conversation row in the
+ticket's own transaction (:func:`_claimer`), so one ticket is opened and the other
+message joins it; each turn is appended to the messages stored under the row's lock,
+never written over them from a stale copy (:func:`_save_turn`).
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from walletdesk.core.clock import Clock
 from walletdesk.core.errors import NotFound
+from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
 from walletdesk.support.channels.tables import assistant_conversations as conv_table
 from walletdesk.support.contacts.message_check import check_message
@@ -284,34 +293,144 @@ def _transcript(messages: list[dict[str, str]], locale: str) -> str:
     return body if len(body) <= TICKET_BODY_MAX else "…" + body[-(TICKET_BODY_MAX - 1) :]
 
 
+class _HandOffTaken(Exception):
+    """Another message on the conversation handed it over first, to ``ticket_id``."""
+
+    def __init__(self, ticket_id: uuid.UUID) -> None:
+        super().__init__(str(ticket_id))
+        self.ticket_id = ticket_id
+
+
+def _claimer(
+    conversation_id: uuid.UUID, seen: uuid.UUID | None
+) -> Callable[[Connection, uuid.UUID], None]:
+    """Claims the hand-off of a stored conversation for a ticket being opened, in that
+    ticket's transaction (``do_create_ticket(claim=...)``).
+
+    The guarded UPDATE takes the row's lock: a second hand-off at the same time waits for
+    the first to commit, then finds the conversation taken and raises
+    :class:`_HandOffTaken` with the winner's ticket, which undoes its own. ``seen`` is the
+    (closed) ticket this request found on the conversation, which a new one may replace.
+    """
+
+    def claim(conn: Connection, ticket_id: uuid.UUID) -> None:
+        c = conv_table.c
+        free = (
+            c.ticket_id.is_(None)
+            if seen is None
+            else or_(c.ticket_id.is_(None), c.ticket_id == seen)
+        )
+        claimed = conn.execute(
+            update(conv_table).where(c.id == conversation_id, free).values(ticket_id=ticket_id)
+        ).rowcount
+        if claimed != 1:
+            winner = conn.execute(select(c.ticket_id).where(c.id == conversation_id)).scalar_one()
+            raise _HandOffTaken(winner)
+
+    return claim
+
+
+def _add_to_ticket(
+    deps: AssistantDeps, user: User, ticket_id: uuid.UUID, text: str, locale: str
+) -> str | None:
+    """Put the customer's message on their ticket; what to say, or None when the ticket
+    takes no more (closed, or gone from them), and a new hand-off may open another."""
+    try:
+        view = do_customer_reply(deps.tickets, user, ticket_id, text)
+    except (TicketClosed, NotFound):
+        return None
+    return _t("added", locale, number=view["number"])
+
+
 def _hand_over(
     deps: AssistantDeps,
-    user: User | None,
+    user: User,
     locale: str,
     history: list[dict[str, str]],
     parts: list[str],
     *,
     wants_human: bool,
+    claim: Callable[[Connection, uuid.UUID], None] | None,
 ) -> uuid.UUID | None:
-    """A chat ticket with the transcript for a customer; official contacts for anyone else.
-    Appends what to say to ``parts``."""
-    if user is None:
-        if not wants_human:
-            parts.append(_t("not_found", locale).strip())
-        parts.append(_t("contacts", locale))
-        return None
+    """A chat ticket with the transcript; appends what to say to ``parts`` and returns the
+    ticket the conversation is now with.
+
+    When ``claim`` finds the conversation handed over by another message meanwhile, no
+    ticket is opened: this message goes onto that one, as any later message would.
+    """
     lead = "" if wants_human else _t("handoff_unsure", locale)
     subject = " ".join(history[0]["text"].split())[:SUBJECT_MAX]
     draft = [*history, {"role": "assistant", "text": " ".join(parts)}]
-    view = do_create_ticket(
-        deps.tickets,
-        user,
-        subject=subject or "Assistant",
-        body=_transcript([m for m in draft if m["text"]], locale),
-        channel=Channel.CHAT,
-    )
+    try:
+        view = do_create_ticket(
+            deps.tickets,
+            user,
+            subject=subject or "Assistant",
+            body=_transcript([m for m in draft if m["text"]], locale),
+            channel=Channel.CHAT,
+            claim=claim,
+        )
+    except _HandOffTaken as taken:
+        added = _add_to_ticket(deps, user, taken.ticket_id, history[-1]["text"], locale)
+        if added is None:  # closed in the instant since: nothing to join, nor to claim
+            parts.append(_t("contacts", locale))
+            return None
+        parts.append(added)
+        return taken.ticket_id
     parts.append(lead + _t("handoff", locale, number=view["number"]))
     return uuid.UUID(view["id"])
+
+
+def _save_turn(
+    deps: AssistantDeps,
+    conversation_id: uuid.UUID,
+    user: User | None,
+    turn: list[dict[str, str]],
+    *,
+    new: bool,
+    ticket_id: uuid.UUID | None,
+    closed: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Store one turn (the customer's message and the answer) on the conversation.
+
+    An existing conversation gets the turn appended to the messages stored now, read
+    under the row's lock: a turn answered at the same time is kept, not overwritten by
+    this request's older copy. Its ticket was set when claimed (:func:`_claimer`);
+    ``closed``, a closed ticket found on it and not replaced, is cleared unless another
+    message has handed the conversation to a new one meanwhile.
+    """
+    c = conv_table.c
+
+    def work(conn: Connection) -> None:
+        if new:
+            conn.execute(
+                insert(conv_table).values(
+                    id=conversation_id,
+                    user_id=user.id if user is not None else None,
+                    messages=turn[-MAX_TURNS:],
+                    ticket_id=ticket_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return
+        stored = conn.execute(
+            select(c.messages).where(c.id == conversation_id).with_for_update()
+        ).scalar_one()
+        conn.execute(
+            update(conv_table)
+            .where(c.id == conversation_id)
+            .values(messages=[*stored, *turn][-MAX_TURNS:], updated_at=now)
+        )
+        if closed is not None:
+            conn.execute(
+                update(conv_table)
+                .where(c.id == conversation_id, c.ticket_id == closed)
+                .values(ticket_id=None)
+            )
+
+    run_transaction(deps.engine, work)
 
 
 def respond(
@@ -327,26 +446,27 @@ def respond(
     now = deps.clock.now()
     row = _load(deps, conversation_id, user) if conversation_id is not None else None
     history: list[dict[str, str]] = list(row.messages) if row is not None else []
-    ticket_id: uuid.UUID | None = row.ticket_id if row is not None else None
-    history.append({"role": "user", "text": text, "at": now.isoformat()})
+    # The ticket this request found on the conversation; another request may change it.
+    seen: uuid.UUID | None = row.ticket_id if row is not None else None
+    asked = {"role": "user", "text": text, "at": now.isoformat()}
+    history.append(asked)
 
     parts: list[str] = []
     citations: list[dict[str, str]] = []
-    handed_off = False
     folded = fold(text)
     triage = classify(text, locale, today=now.date())
     scam = check_message(text, locale, today=now.date()).risk is Risk.HIGH
     if scam:
         parts.append(_t("scam", locale))
 
-    if ticket_id is not None and user is not None:  # already with a person
-        try:
-            view = do_customer_reply(deps.tickets, user, ticket_id, text)
-            parts.append(_t("added", locale, number=view["number"]))
-            handed_off = True
-        except (TicketClosed, NotFound):
-            ticket_id = None
-    if not handed_off:
+    added = None
+    if seen is not None and user is not None:  # already with a person
+        added = _add_to_ticket(deps, user, seen, text, locale)
+    # A closed ticket is left behind: a hand-off below may open another.
+    ticket_id = seen if added is not None else None
+    if added is not None:
+        parts.append(added)
+    else:
         wants_human = bool(_HUMAN.search(folded))
         data_answer = None
         if user is not None and not wants_human:
@@ -363,37 +483,35 @@ def respond(
             )
         citations = [{"slug": h.slug, "title": h.title} for h in hits]
         confident = bool(data_answer or hits)
-        if wants_human or not confident:
-            ticket_id = _hand_over(deps, user, locale, history, parts, wants_human=wants_human)
-            handed_off = ticket_id is not None
+        if (wants_human or not confident) and user is not None:
+            claim = _claimer(row.id, seen) if row is not None else None
+            ticket_id = _hand_over(
+                deps, user, locale, history, parts, wants_human=wants_human, claim=claim
+            )
+        elif wants_human or not confident:
+            # No account to open a ticket for: the official ways to reach a person.
+            if not wants_human:
+                parts.append(_t("not_found", locale).strip())
+            parts.append(_t("contacts", locale))
+    handed_off = ticket_id is not None
 
     answer = "\n\n".join(p for p in parts if p)
-    history.append({"role": "assistant", "text": answer, "at": now.isoformat()})
-    history = history[-MAX_TURNS:]
     new_id = conversation_id or uuid.uuid4()
-    with deps.engine.begin() as conn:
-        if row is None:
-            conn.execute(
-                insert(conv_table).values(
-                    id=new_id,
-                    user_id=user.id if user is not None else None,
-                    messages=history,
-                    ticket_id=ticket_id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        else:
-            conn.execute(
-                update(conv_table)
-                .where(conv_table.c.id == new_id)
-                .values(messages=history, ticket_id=ticket_id, updated_at=now)
-            )
+    _save_turn(
+        deps,
+        new_id,
+        user,
+        [asked, {"role": "assistant", "text": answer, "at": now.isoformat()}],
+        new=row is None,
+        ticket_id=ticket_id,
+        closed=seen if seen is not None and ticket_id is None else None,
+        now=now,
+    )
     return {
         "answer": answer,
         "citations": citations,
         "handed_off": handed_off,
-        "ticket_id": str(ticket_id) if handed_off and ticket_id else None,
+        "ticket_id": str(ticket_id) if ticket_id is not None else None,
         "conversation_id": str(new_id),
         "scam_warning": scam,
         "locale": locale,

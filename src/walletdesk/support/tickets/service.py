@@ -88,7 +88,8 @@ def do_create_ticket(
 
     ``claim`` runs first in the ticket's own transaction, with the new ticket's id; if it
     raises, no ticket is opened. The inbound channels claim the message's own id so: a
-    gateway's retry racing the first delivery opens one ticket, not two.
+    gateway's retry racing the first delivery opens one ticket, not two. The assistant
+    claims its conversation's hand-off the same way (two hand-offs at once, one ticket).
     """
     now = deps.now()
     triage = classify(f"{subject}\n{body}", customer.locale, today=now.date())
