@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from api_world import latest_sms_code
 from sqlalchemy import func, select
 
 from walletdesk.bootstrap import Container
 from walletdesk.identity import store as identity_store
 from walletdesk.identity.changes import do_submit_kyc
-from walletdesk.identity.model import KycTier, Principal, RequestContext, User
+from walletdesk.identity.contact_verification import do_confirm_contact, do_send_contact_code
+from walletdesk.identity.model import ContactKind, KycTier, Principal, RequestContext, User
 from walletdesk.ledger import tables as ledger_tables
 from walletdesk.wallet import tables as t
 
@@ -77,4 +79,18 @@ def verified_to_tier_two(container: Container, user: User) -> User:
     with container.engine.connect() as conn:
         fresh = identity_store.get_user(conn, user.id)
     assert fresh.kyc_tier is KycTier.II
+    return fresh
+
+
+def with_verified_phone(container: Container, user: User) -> User:
+    """The user once they typed back the code texted to their phone (what a transfer
+    addressed to that number needs), through the real services."""
+    assert user.phone is not None
+    me = Principal(user, None)
+    do_send_contact_code(container.identity, me, ContactKind.PHONE, RequestContext())
+    code = latest_sms_code(container, user.phone)
+    do_confirm_contact(container.identity, me, ContactKind.PHONE, code, RequestContext())
+    with container.engine.connect() as conn:
+        fresh = identity_store.get_user(conn, user.id)
+    assert fresh.phone_verified_at is not None
     return fresh

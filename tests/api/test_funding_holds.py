@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from money_world import money_snapshot, verified_to_tier_two
+from money_world import money_snapshot, verified_to_tier_two, with_verified_phone
 from sqlalchemy import func, select, update
 from test_refunds import GOOD_CARD, LATE_CARD, TIMEOUT_CARD, World
 
@@ -184,7 +184,7 @@ def test_a_lapsed_withdrawal_whose_money_was_spent_since_stays_processing_and_bo
     late = world.card(user, LATE_CARD)
     withdrawal = _fund(world, user, "withdrawal", late, "w-spent")
     _lapse_like_a_hold_from_before(world, withdrawal["id"])
-    friend = world.customer("0.01")
+    friend = with_verified_phone(world.c, world.customer("0.01"))
     _send_everything(world, user, friend)
     before = money_snapshot(world.c)
 

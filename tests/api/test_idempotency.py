@@ -356,9 +356,10 @@ def test_a_channel_request_is_never_answered_from_the_store_ahead_of_its_signatu
 
 
 def test_a_transfer_with_a_key_is_replayed_and_moves_money_once(
-    client: TestClient, me: Customer
+    client: TestClient, me: Customer, container: Container
 ) -> None:
     friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     top_up(me, "100.00")
     body = {"to": "13900139000", "amount": "25.50", "note": "午饭"}
     first = me.post("/api/v1/transfers", json=body, headers=keyed("tr-1"))
@@ -374,7 +375,8 @@ def test_a_stored_answer_is_not_replayed_to_a_session_that_has_ended(
 ) -> None:
     """The stored answer shows the caller's balance and counterparty: a token that has
     since been logged out (or revoked, or has expired) gets the route's own 401."""
-    sign_up(client, phone="+8613900139000", device="friend")
+    friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     top_up(me, "100.00")
     body = {"to": "13900139000", "amount": "25.50", "note": "午饭"}
     first = me.post("/api/v1/transfers", json=body, headers=keyed("tr-1"))

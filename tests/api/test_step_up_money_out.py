@@ -19,7 +19,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from api_world import Customer, enable_totp, sign_up
+from api_world import Customer, enable_totp, sign_up, verify_contact
 from fastapi.testclient import TestClient
 from money_world import money_snapshot, verified_to_tier_two
 from sqlalchemy import select, update
@@ -338,7 +338,7 @@ def test_a_large_top_up_needs_no_token(world: World) -> None:
 @dataclass
 class Account:
     """A customer over HTTP: tier II with 2FA on, CNY 5,000.00 from a card past its
-    cooling-off, and a friend at +8613900139000 to send to."""
+    cooling-off, and a friend at +8613900139000 (verified) to send to."""
 
     me: Customer
     card: str
@@ -354,7 +354,8 @@ class Account:
 @pytest.fixture
 def account(client: TestClient, container: Container, clock: FakeClock) -> Iterator[Account]:
     me = sign_up(client)
-    sign_up(client, phone="+8613900139000", device="friend")
+    friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     evidence = {"full_name": "李雷", "id_type": "cn_resident_id", "id_number": "11010519491231002X"}
     assert me.post("/api/v1/me/kyc", json={"tier": "II", **evidence}).json()["tier"] == "II"
     enable_totp(me, clock)

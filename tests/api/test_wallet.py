@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from api_world import Customer, log_in, sign_up, totp_now
+from api_world import Customer, log_in, sign_up, totp_now, verify_contact
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from wallet_world import Shop, add_card, available, ledger_is_balanced, open_shop, top_up
@@ -205,6 +205,7 @@ def test_a_transfer_reaches_the_receiver_who_is_alerted(
     client: TestClient, me: Customer, container: Container
 ) -> None:
     friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     top_up(me, "100.00")
     sent = me.post(
         "/api/v1/transfers", json={"to": "13900139000", "amount": "25.50", "note": "午饭"}
@@ -228,9 +229,15 @@ def test_a_transfer_reaches_the_receiver_who_is_alerted(
     ],
 )
 def test_bad_transfers_are_refused_and_move_nothing(
-    client: TestClient, me: Customer, body: dict[str, str], code: str, status: int
+    client: TestClient,
+    me: Customer,
+    container: Container,
+    body: dict[str, str],
+    code: str,
+    status: int,
 ) -> None:
     friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     top_up(me, "100.00")
     response = me.post("/api/v1/transfers", json=body)
     assert response.status_code == status, response.json()
@@ -239,8 +246,11 @@ def test_bad_transfers_are_refused_and_move_nothing(
     assert available(friend) == "0.00"
 
 
-def test_a_frozen_account_can_look_but_not_send(client: TestClient, me: Customer) -> None:
-    sign_up(client, phone="+8613900139000", device="friend")
+def test_a_frozen_account_can_look_but_not_send(
+    client: TestClient, me: Customer, container: Container
+) -> None:
+    friend = sign_up(client, phone="+8613900139000", device="friend")
+    verify_contact(friend, container, "phone")
     top_up(me, "100.00")
     me.post("/api/v1/me/freeze", json={"reason": "lost phone"})
     refused = me.post("/api/v1/transfers", json={"to": "13900139000", "amount": "1.00"})

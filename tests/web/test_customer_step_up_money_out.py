@@ -14,6 +14,7 @@ from browser_steps import (
     enable_two_factor,
     funded_customer,
     log_in,
+    verified_email,
 )
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
@@ -100,7 +101,7 @@ def balance(container: object, user_id: uuid.UUID) -> str:
 def test_a_large_transfer_needs_the_password_typed_again(page: Page, live_server) -> None:
     container = live_server.container
     me = large_sender(page, container, 5_000_00)
-    friend = funded_customer(container, amount=1)
+    friend = verified_email(container, funded_customer(container, amount=1))
     page.goto("/wallet/transfer")
     expect(page.locator("#transfer-password-hint")).to_contain_text("2,000.00")
     page.fill("#transfer-to", friend)

@@ -54,13 +54,14 @@ ADVICE: dict[str, dict[str, tuple[str, str]]] = {
     "verified_contacts": {
         "en": (
             "Your phone number and email address are verified.",
-            "Verify your phone number and email address under Me: until you do, emails and "
-            "calls you send to customer service from them cannot be matched to your account.",
+            "Verify your phone number and email address under Me: until you do, nobody can "
+            "send you money by them, and emails and calls you send to customer service from "
+            "them cannot be matched to your account.",
         ),
         "zh-CN": (
             "您的手机号和邮箱均已验证。",
-            "请在“我的”页面验证您的手机号和邮箱：验证之前，您从它们发给客服的邮件和来电无法"
-            "对应到您的账户。",
+            "请在“我的”页面验证您的手机号和邮箱：验证之前，他人无法通过它们向您转账，您从它们"
+            "发给客服的邮件和来电也无法对应到您的账户。",
         ),
     },
     "recovery_codes": {

@@ -1,4 +1,4 @@
-"""Person-to-person transfers to a phone number, an email address or a user id."""
+"""Person-to-person transfers to a verified phone number or email address, or a user id."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert
 from walletdesk.core.errors import NotFound, ValidationError
 from walletdesk.identity import store as identity_store
 from walletdesk.identity.contacts import normalise_login
-from walletdesk.identity.model import User, UserStatus
+from walletdesk.identity.model import ContactKind, User, UserStatus
 from walletdesk.ledger.model import CreateTransferResult, NewTransfer, Transfer
 from walletdesk.notify.messages import AlertKind
 from walletdesk.wallet import limits
@@ -28,21 +28,52 @@ class RecipientNotFound(NotFound):
     code = "recipient_not_found"
 
 
-def _recipient(conn: Connection, to: str) -> User:
+_NOBODY = "nobody with that phone, email or id uses walletdesk"
+
+
+def _recipient(conn: Connection, sender: User, to: str) -> User:
+    """Whom ``to`` (a user id, phone number or email address) names for ``sender``.
+
+    A phone number or email address names only an account that has *verified* it:
+    sign-up takes a contact on trust, so an unverified one may be someone else's number
+    typed by a squatter, who must not receive the money its owner's friends send. Such
+    an account is answered as nobody (RecipientNotFound, the same code and words), so a
+    sender cannot learn that an unverified account holds the number. A user id was
+    shown by walletdesk itself and is taken as it is.
+
+    Raises RecipientNotFound, or ValidationError when ``to`` is the sender (their own
+    contact, verified or not: that reveals nothing).
+    """
     try:
-        return identity_store.get_user(conn, uuid.UUID(to))
+        user_id = uuid.UUID(to)
     except ValueError:
-        pass
-    except NotFound:
-        raise RecipientNotFound("nobody with that phone, email or id uses walletdesk") from None
+        user_id = None
+    if user_id is not None:
+        try:
+            receiver = identity_store.get_user(conn, user_id)
+        except NotFound:
+            raise RecipientNotFound(_NOBODY) from None
+        return _not_yourself(sender, receiver)
     try:
         kind, value = normalise_login(to)
     except ValidationError:
-        raise RecipientNotFound("nobody with that phone, email or id uses walletdesk") from None
+        raise RecipientNotFound(_NOBODY) from None
     row = identity_store.user_row_by_login(conn, kind, value)
     if row is None:
-        raise RecipientNotFound("nobody with that phone, email or id uses walletdesk")
-    return User.from_row(row)
+        raise RecipientNotFound(_NOBODY)
+    receiver = _not_yourself(sender, User.from_row(row))
+    kind_verified_at = (
+        receiver.email_verified_at if kind == ContactKind.EMAIL else receiver.phone_verified_at
+    )
+    if kind_verified_at is None:
+        raise RecipientNotFound(_NOBODY)
+    return receiver
+
+
+def _not_yourself(sender: User, receiver: User) -> User:
+    if receiver.id == sender.id:
+        raise ValidationError("you cannot send money to yourself", field="to")
+    return receiver
 
 
 _ALREADY_MADE = frozenset(
@@ -78,12 +109,13 @@ def do_transfer(
         raise ValidationError("the amount must be above zero", field="amount")
     if note is not None and len(note) > 140:
         raise ValidationError("a note has at most 140 characters", field="note")
+    # Looked up outside the money's transaction: a recipient whose contact changes in the
+    # instant before the commit still gets the money sent to the contact they had proven
+    # when it was looked up (a changed contact only ever becomes unverified).
     with deps.engine.connect() as conn:
-        receiver = _recipient(conn, to)
-    if receiver.id == sender.id:
-        raise ValidationError("you cannot send money to yourself", field="to")
+        receiver = _recipient(conn, sender, to)
     if receiver.status is UserStatus.CLOSED:
-        raise RecipientNotFound("nobody with that phone, email or id uses walletdesk")
+        raise RecipientNotFound(_NOBODY)
     transfer_id = uuid.uuid5(NAMESPACE, f"p2p:{sender.id}:{idempotency_key}")
     existing = deps.ledger.lookup_transfers([transfer_id])
     source = wallet_account(deps, sender.id, currency)

@@ -32,7 +32,11 @@ class FundingCreate(BaseModel):
 
 
 class TransferCreate(BaseModel):
-    to: str = Field(max_length=254)
+    to: str = Field(
+        max_length=254,
+        description="The recipient's user id, or a phone number or email address they have "
+        "verified (an unverified one answers 404 recipient_not_found, as for nobody).",
+    )
     amount: str = Field(max_length=32)
     currency: str = Field(default="CNY", max_length=3)
     note: str | None = Field(default=None, max_length=140)
@@ -129,7 +133,7 @@ def create_transfer(
     key: IdempotencyKey = None,
     token: VerificationHeader = None,
 ) -> dict[str, Any]:
-    """Send money to a phone number, email or user id; the receiver is alerted.
+    """Send money to a verified phone number or email, or a user id; the receiver is alerted.
 
     Large transfers need a step-up token in ``X-Verification-Token``.
     """
