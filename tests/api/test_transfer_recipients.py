@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from agent_world import staff
 from api_world import Customer, sign_up, verify_contact
 from fastapi.testclient import TestClient
 from money_world import money_snapshot
@@ -197,3 +198,18 @@ def test_the_check_up_tells_an_unverified_holder_that_verifying_lets_people_pay_
     assert items["en"]["verified_contacts"]["ok"] is False
     assert "nobody can send you money by them" in items["en"]["verified_contacts"]["advice"]
     assert "他人无法通过它们向您转账" in items["zh-CN"]["verified_contacts"]["advice"]
+
+
+def test_the_customer_360_shows_which_contacts_are_verified(
+    client: TestClient, container: Container
+) -> None:
+    customer = sign_up(client, phone=OWNERS_PHONE, email=OWNERS_EMAIL, device="owner")
+    verify_contact(customer, container, "email")
+    agent = staff(client, container, 1)
+
+    seen = agent.get(f"/api/v1/agent/customers/{customer.user['id']}")
+
+    assert seen.status_code == 200, seen.json()
+    profile = seen.json()["profile"]
+    assert (profile["phone"], profile["phone_verified"]) == ("+86139****9000", False)
+    assert (profile["email"], profile["email_verified"]) == ("w***@example.com", True)

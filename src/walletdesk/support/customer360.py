@@ -60,6 +60,12 @@ def get_customer_360(
                 "display_name": customer.display_name,
                 "phone": mask_phone(customer.phone) if customer.phone else None,
                 "email": mask_email(customer.email) if customer.email else None,
+                # Whether the customer proved the contact reaches them (a code sent there):
+                # an unverified one may be anybody's, typed in at sign-up.
+                "phone_verified": customer.phone is not None
+                and customer.phone_verified_at is not None,
+                "email_verified": customer.email is not None
+                and customer.email_verified_at is not None,
                 "locale": customer.locale,
                 "country": customer.country,
                 "created_at": customer.created_at.isoformat(),
