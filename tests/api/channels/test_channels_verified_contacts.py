@@ -10,17 +10,13 @@ verifies a contact, their mail and calls are filed and threaded as before
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from api_world import Customer, sign_up, verify_contact
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.support.channels.signature import HEADER, sign
@@ -32,16 +28,6 @@ SECRET = "test-channels-secret"
 MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 VICTIM_EMAIL = "wang.fang@example.com"
 VICTIM_PHONE = "+8613900139000"
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
 
 
 def post(client: TestClient, clock: FakeClock, path: str, body: dict[str, Any] | bytes) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import quopri
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.header import Header
 from typing import Any
@@ -14,10 +13,8 @@ from typing import Any
 import pytest
 from api_world import Customer, sign_up, verify_contact
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.support.channels.signature import HEADER, sign
@@ -28,16 +25,6 @@ BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-channels-secret"
 MONDAY_9 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 EMAIL = "li.lei@example.com"
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
 
 
 @pytest.fixture

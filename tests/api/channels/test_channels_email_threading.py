@@ -4,7 +4,6 @@ continues the sender's own ticket whose number (WD-000123) its subject quotes.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,8 +11,6 @@ from agent_world import staff
 from api_world import Customer
 from channel_world import (
     EMAIL,
-    MONDAY_9,
-    SECRET,
     channel_customer,
     raw_email,
     refs,
@@ -22,31 +19,14 @@ from channel_world import (
     ticket_count,
 )
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.notify import tables as notify_tables
 from walletdesk.notify.outbox import EMAIL_MESSAGE_ID
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient, container: Container) -> Customer:
-    return channel_customer(client, container)
 
 
 @pytest.fixture

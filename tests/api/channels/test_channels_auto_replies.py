@@ -5,16 +5,12 @@ none is ever answered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from agent_world import staff
 from api_world import Customer
 from channel_world import (
-    MONDAY_9,
-    SECRET,
-    channel_customer,
     message_count,
     raw_email,
     refs,
@@ -23,10 +19,8 @@ from channel_world import (
     ticket_count,
 )
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.support.channels.auto_replies import NOTE_LABEL
@@ -34,21 +28,6 @@ from walletdesk.support.tickets import tables as ticket_tables
 
 BACKENDS = ["sqlite", "postgres"]
 OUT_OF_OFFICE = "I am out of the office until Monday."
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient, container: Container) -> Customer:
-    return channel_customer(client, container)
 
 
 @pytest.fixture

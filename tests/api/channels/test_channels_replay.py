@@ -4,7 +4,7 @@ captured request sent again within the signature's tolerance is never a new mess
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from channel_world import (
@@ -19,24 +19,12 @@ from channel_world import (
     ticket_count,
 )
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
 from walletdesk.core.clock import FakeClock
 from walletdesk.support.channels.signature import sign
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
 
 
 def direct_message(text: str) -> bytes:

@@ -5,47 +5,25 @@ transaction that writes the ticket or the reply, so the slower one finds it take
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from api_world import Customer
 from channel_world import (
-    MONDAY_9,
     PHONE,
-    SECRET,
-    channel_customer,
     message_count,
     raw_email,
     refs,
     ticket,
     ticket_count,
 )
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from walletdesk.api.app import create_app
 from walletdesk.bootstrap import Container
-from walletdesk.core.clock import FakeClock
 from walletdesk.support.channels import email_in, inbound, phone, social
 from walletdesk.support.channels.inbound import Outcome
 from walletdesk.support.tickets.deps import TicketDeps
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture
-def client(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    clock.set(MONDAY_9)
-    monkeypatch.setattr(container.settings, "channels_secret", SecretStr(SECRET))
-    with TestClient(create_app(container), raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def me(client: TestClient, container: Container) -> Customer:
-    return channel_customer(client, container)
 
 
 @pytest.fixture
