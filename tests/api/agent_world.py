@@ -8,6 +8,7 @@ from typing import Any
 from api_world import STRONG, Customer, latest_sms_code, log_in
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from wallet_world import open_shop, top_up
 
 from walletdesk.audit import tables as audit_tables
 from walletdesk.bootstrap import Container
@@ -18,6 +19,9 @@ from walletdesk.identity.staff import console_operator
 from walletdesk.notify import tables as notify_tables
 from walletdesk.support import actions_tables as action_tables  # registers the tables
 from walletdesk.wallet import tables as wallet_tables
+
+# A shop that refunds at once, without review: a refund's own rules are not under test.
+AUTOMATIC_REFUNDS = {"window_days": 30, "approval": "automatic", "evidence_required_for": []}
 
 PHONE = "+8613800138000"
 
@@ -175,3 +179,15 @@ def snapshot(container: Container, customer: Customer) -> dict[str, Any]:
     taken["wallets"] = customer.get("/api/v1/wallets").json()
     taken["me"] = customer.get("/api/v1/me").json()
     return taken
+
+
+def paid_order(
+    client: TestClient, container: Container, me: Customer, amount: str = "38.00"
+) -> str:
+    """A succeeded payment of ``amount`` CNY by ``me`` at a shop refunding at once; its id."""
+    shop = open_shop(client, container, policy=AUTOMATIC_REFUNDS)
+    assert top_up(me, "100.00").status_code in (200, 201)
+    intent = shop.intent(amount, f"order-{uuid.uuid4().hex[:6]}").json()
+    paid = me.post(f"/api/v1/payment-intents/{intent['id']}/pay")
+    assert paid.status_code == 200, paid.json()
+    return str(intent["id"])

@@ -3,31 +3,26 @@ with anything else asked for is refused, never silently answered with the first.
 
 from __future__ import annotations
 
-import uuid
-
-from agent_world import action_count, open_ticket, propose_refund, snapshot, verify_by_document
+from agent_world import (
+    action_count,
+    open_ticket,
+    paid_order,
+    propose_refund,
+    snapshot,
+    verify_by_document,
+)
 from api_world import Customer
 from fastapi.testclient import TestClient
-from wallet_world import open_shop, top_up
 
 from walletdesk.bootstrap import Container
 
 BACKENDS = ["sqlite", "postgres"]
-AUTOMATIC = {"window_days": 30, "approval": "automatic", "evidence_required_for": []}
-
-
-def pay(client: TestClient, container: Container, me: Customer, amount: str = "38.00") -> str:
-    shop = open_shop(client, container, policy=AUTOMATIC)
-    assert top_up(me, "100.00").status_code in (200, 201)
-    intent = shop.intent(amount, f"order-{uuid.uuid4().hex[:6]}").json()
-    assert me.post(f"/api/v1/payment-intents/{intent['id']}/pay").status_code == 200
-    return str(intent["id"])
 
 
 def test_the_same_key_with_another_amount_is_refused_not_answered_with_the_first(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     first = propose_refund(
@@ -69,7 +64,7 @@ def test_the_same_key_with_another_amount_is_refused_not_answered_with_the_first
 def test_the_same_key_on_another_ticket_or_reason_code_is_refused(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id, other_ticket = open_ticket(me), open_ticket(me)
     verify_by_document(agent, ticket_id)
     verify_by_document(agent, other_ticket)
@@ -102,7 +97,7 @@ def test_the_same_key_on_another_ticket_or_reason_code_is_refused(
 def test_a_retry_gets_the_first_action_back_even_written_differently(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     first = propose_refund(
@@ -136,7 +131,7 @@ def test_a_retry_after_the_action_ran_still_gets_it_back(
 ) -> None:
     """Checked against what was asked, not against the account now: the refund has taken
     all that was left, and the retry is still the same request."""
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id = open_ticket(me)
     verify_by_document(agent, ticket_id)
     first = propose_refund(

@@ -7,7 +7,15 @@ import uuid
 from typing import Any
 
 import pytest
-from agent_world import action_count, open_ticket, propose_refund, snapshot, verify_by_document
+from agent_world import (
+    AUTOMATIC_REFUNDS,
+    action_count,
+    open_ticket,
+    paid_order,
+    propose_refund,
+    snapshot,
+    verify_by_document,
+)
 from api_world import Customer
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -17,17 +25,6 @@ from walletdesk.bootstrap import Container
 from walletdesk.wallet import tables as wallet_tables
 
 BACKENDS = ["sqlite", "postgres"]
-AUTOMATIC = {"window_days": 30, "approval": "automatic", "evidence_required_for": []}
-
-
-def pay(client: TestClient, container: Container, me: Customer, amount: str = "38.00") -> str:
-    """A succeeded payment of ``amount`` CNY at a shop refunding at once; its id."""
-    shop = open_shop(client, container, policy=AUTOMATIC)
-    assert top_up(me, "100.00").status_code in (200, 201)
-    intent = shop.intent(amount, f"order-{uuid.uuid4().hex[:6]}").json()
-    paid = me.post(f"/api/v1/payment-intents/{intent['id']}/pay")
-    assert paid.status_code == 200, paid.json()
-    return str(intent["id"])
 
 
 def refunds_of(container: Container, payment_id: str) -> dict[str, Any]:
@@ -69,7 +66,7 @@ def test_a_refund_amount_that_cannot_run_is_refused_when_proposed(
     en: str,
     zh: str,
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id = verified_ticket(me, agent)
     before = snapshot(container, me), refunds_of(container, payment_id)
     for key, lang, words in (("k1", "en", en), ("k2", "zh-CN", zh)):
@@ -92,7 +89,7 @@ def test_a_refund_amount_that_cannot_run_is_refused_when_proposed(
 def test_a_refund_beyond_what_is_left_is_refused_and_the_rest_is_proposed(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     own = me.post(
         f"/api/v1/payments/{payment_id}/refunds",
         json={"amount": "30.00", "currency": "CNY", "reason": "not_received"},
@@ -132,7 +129,7 @@ def test_a_refund_beyond_what_is_left_is_refused_and_the_rest_is_proposed(
 def test_a_fully_refunded_payment_has_nothing_left_to_propose(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     own = me.post(
         f"/api/v1/payments/{payment_id}/refunds",
         json={"amount": "38.00", "currency": "CNY", "reason": "not_received"},
@@ -151,7 +148,7 @@ def test_a_fully_refunded_payment_has_nothing_left_to_propose(
 def test_a_refund_of_a_failed_payment_is_refused_when_proposed(
     client: TestClient, container: Container, me: Customer, agent: Customer
 ) -> None:
-    shop = open_shop(client, container, policy=AUTOMATIC)
+    shop = open_shop(client, container, policy=AUTOMATIC_REFUNDS)
     top_up(me, "10.00")
     intent = shop.intent("38.00", "order-failed").json()
     assert me.post(f"/api/v1/payment-intents/{intent['id']}/pay").status_code == 402
@@ -182,7 +179,7 @@ def test_nul_characters_in_an_agents_words_are_dropped_and_the_refund_runs(
 ) -> None:
     """The reason, a document check's note and a refund's note all reach text columns;
     on PostgreSQL a NUL there failed the request (or worse, the approval) with a 500."""
-    payment_id = pay(client, container, me)
+    payment_id = paid_order(client, container, me)
     ticket_id = open_ticket(me)
     checked = agent.post(
         f"/api/v1/agent/tickets/{ticket_id}/verifications",
