@@ -13,7 +13,7 @@ from walletdesk.identity.accounts import get_me
 from walletdesk.identity.model import User
 from walletdesk.support.tickets.deps import TicketDeps
 from walletdesk.support.tickets.rules import TicketStatus
-from walletdesk.support.tickets.service import do_agent_reply, do_change_status
+from walletdesk.support.tickets.service import do_agent_reply, do_change_status, get_my_ticket
 
 
 def demo_agent(container: object) -> User:
@@ -138,3 +138,27 @@ def test_sign_out_another_device_and_change_email_with_the_password(
     page.click("form[action='/me/email'] button[type=submit]")
     expect(page.locator(".flash.ok")).to_have_text("Email changed.")
     expect(page.get_by_test_id("my-email")).to_have_text(new_email)
+
+
+def test_control_characters_typed_into_a_ticket_form_are_not_stored(
+    page: Page, live_server
+) -> None:
+    # A NUL is a 500 on PostgreSQL, and the other control characters are invisible:
+    # the web forms drop them as the API does (api/text.py FreeText).
+    container = live_server.container
+    email = sign_up(page, name="Pastes")
+    page.goto("/me/help")
+    csrf = page.locator("input[name=csrf_token]").first.input_value()
+    posted = page.request.post(
+        "/me/help/tickets",
+        form={
+            "csrf_token": csrf,
+            "subject": "Receipt\x00 missing\x07",
+            "body": "Where\x00 is my receipt?\x1b\nThanks",
+        },
+    )
+    assert posted.ok, posted.status
+    ticket_id = uuid.UUID(posted.url.split("/me/help/tickets/")[1].split("?")[0])
+    seen = get_my_ticket(container.engine, ticket_id, user_id_of(container, email))
+    assert seen["subject"] == "Receipt missing"
+    assert seen["messages"][0]["body"] == "Where is my receipt?\nThanks"

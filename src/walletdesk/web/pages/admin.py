@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.support import reports
@@ -172,8 +173,8 @@ def save_article(
     p: AdminPost,
     slug: str,
     locale: str,
-    title: Annotated[str, Form(max_length=MAX_TITLE * 2)],
-    body: Annotated[str, Form(max_length=MAX_BODY * 2)],
+    title: Annotated[FreeText, Form(max_length=MAX_TITLE * 2)],
+    body: Annotated[FreeText, Form(max_length=MAX_BODY * 2)],
 ) -> Response:
     try:
         do_update_article(
@@ -235,7 +236,7 @@ def merchants(p: AdminPage) -> Response:
 @router.post("/admin/merchants", response_class=HTMLResponse)
 def create_merchant(
     p: AdminPost,
-    name: Annotated[str, Form(max_length=240)],
+    name: Annotated[FreeText, Form(max_length=240)],
     currency: Annotated[str, Form(max_length=3)] = "CNY",
     window_days: Annotated[int, Form(ge=0, le=365)] = 30,
     approval: Annotated[str, Form(max_length=16)] = "merchant",

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.support.contacts.admin import do_propose_change, do_review_change
 from walletdesk.web.context import AdminPost
@@ -31,7 +32,7 @@ def propose(
     status: Annotated[str, Form(max_length=32)],
     source_tier: Annotated[str, Form(max_length=32)],
     source: Annotated[str, Form(max_length=500)],
-    reason: Annotated[str, Form(max_length=1_000)],
+    reason: Annotated[FreeText, Form(max_length=1_000)],
     region: Annotated[str, Form(max_length=2)] = "",
 ) -> Response:
     channel: dict[str, object] = {
@@ -65,7 +66,7 @@ def review(
     p: AdminPost,
     change_id: uuid.UUID,
     decision: str,
-    note: Annotated[str, Form(max_length=1_000)] = "",
+    note: Annotated[FreeText, Form(max_length=1_000)] = "",
 ) -> Response:
     if decision not in {"approve", "reject"}:
         return contacts_page(p, error=p.t("error.not_found"), status=404)

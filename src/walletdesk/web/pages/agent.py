@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.identity.roles import Permission
 from walletdesk.support import reports
@@ -282,7 +283,7 @@ def availability(p: StaffPost, accepting: Annotated[bool, Form()]) -> Response:
 
 @router.post("/agent/tickets/{ticket_id}/reply", response_class=HTMLResponse)
 def reply(
-    p: StaffPost, ticket_id: uuid.UUID, body: Annotated[str, Form(max_length=MAX_BODY)]
+    p: StaffPost, ticket_id: uuid.UUID, body: Annotated[FreeText, Form(max_length=MAX_BODY)]
 ) -> Response:
     if not body.strip():
         return ticket_page(p, ticket_id, error=p.t("agent.empty_message"), status=422)
@@ -295,7 +296,7 @@ def reply(
 
 @router.post("/agent/tickets/{ticket_id}/note", response_class=HTMLResponse)
 def note(
-    p: StaffPost, ticket_id: uuid.UUID, body: Annotated[str, Form(max_length=MAX_BODY)]
+    p: StaffPost, ticket_id: uuid.UUID, body: Annotated[FreeText, Form(max_length=MAX_BODY)]
 ) -> Response:
     if not body.strip():
         return ticket_page(p, ticket_id, error=p.t("agent.empty_message"), status=422)

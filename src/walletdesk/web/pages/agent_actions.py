@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.identity.roles import Permission
 from walletdesk.support import actions, reports
@@ -38,7 +39,7 @@ def start_verification(
     p: StaffPost,
     ticket_id: uuid.UUID,
     method: Annotated[str, Form(max_length=16)],
-    note: Annotated[str, Form(max_length=actions.MAX_TEXT)] = "",
+    note: Annotated[FreeText, Form(max_length=actions.MAX_TEXT)] = "",
 ) -> Response:
     """Start a check: sms and totp wait for the customer to confirm on their ticket
     (the page shows it on reload); a document check is recorded at once."""
@@ -99,11 +100,11 @@ def propose(
     ticket_id: uuid.UUID,
     customer_id: Annotated[uuid.UUID, Form()],
     action: Annotated[str, Form(max_length=32)],
-    reason: Annotated[str, Form(max_length=actions.MAX_TEXT)],
+    reason: Annotated[FreeText, Form(max_length=actions.MAX_TEXT)],
     idempotency_key: Annotated[str, Form(max_length=actions.MAX_KEY)],
     payment_id: Annotated[str, Form(max_length=40)] = "",
     amount: Annotated[str, Form(max_length=24)] = "",
-    refund_reason: Annotated[str, Form(max_length=40)] = "",
+    refund_reason: Annotated[FreeText, Form(max_length=40)] = "",
     route: Annotated[str, Form(max_length=16)] = "",
     window: Annotated[str, Form(max_length=16)] = "",
     days: Annotated[int, Form()] = 7,
@@ -173,7 +174,7 @@ def decide(
     p: StaffPost,
     action_id: uuid.UUID,
     decision: str,
-    note: Annotated[str, Form(max_length=actions.MAX_TEXT)] = "",
+    note: Annotated[FreeText, Form(max_length=actions.MAX_TEXT)] = "",
 ) -> Response:
     decide_with = {
         "approve": actions.do_approve_action,

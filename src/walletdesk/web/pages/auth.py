@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from walletdesk.api.i18n import translate
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.identity import accounts, authentication
 from walletdesk.identity.errors import TotpRequired
@@ -83,7 +84,7 @@ def signup_form(p: AnyPage) -> Response:
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     p: Posted,
-    display_name: Annotated[str, Form(max_length=80)],
+    display_name: Annotated[FreeText, Form(max_length=80)],
     password: Annotated[str, Form(max_length=128)],
     phone: Annotated[str, Form(max_length=40)] = "",
     email: Annotated[str, Form(max_length=254)] = "",

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.support import actions
 from walletdesk.support.assistant import AssistantDeps, respond
@@ -66,7 +67,7 @@ def help_and_feedback(
 @router.post("/me/help/assistant", response_class=HTMLResponse)
 def ask_assistant(
     p: CustomerPost,
-    text: Annotated[str, Form(max_length=2_000)],
+    text: Annotated[FreeText, Form(max_length=2_000)],
     conversation_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """One turn with the assistant: its answer, the articles it cites, and the ticket
@@ -110,8 +111,8 @@ def assistant_feedback(
 @router.post("/me/help/tickets", response_class=HTMLResponse)
 def write_to_us(
     p: CustomerPost,
-    subject: Annotated[str, Form(max_length=200)],
-    body: Annotated[str, Form(max_length=10_000)],
+    subject: Annotated[FreeText, Form(max_length=200)],
+    body: Annotated[FreeText, Form(max_length=10_000)],
 ) -> Response:
     form = {"subject": subject, "body": body}
     if not subject.strip() or not body.strip():
@@ -156,7 +157,7 @@ def ticket_page(p: CustomerPage, ticket_id: str) -> Response:
 
 @router.post("/me/help/tickets/{ticket_id}/replies", response_class=HTMLResponse)
 def reply(
-    p: CustomerPost, ticket_id: str, body: Annotated[str, Form(max_length=10_000)]
+    p: CustomerPost, ticket_id: str, body: Annotated[FreeText, Form(max_length=10_000)]
 ) -> Response:
     chosen = _ticket_id(ticket_id)
     if not body.strip():
@@ -188,7 +189,7 @@ def rate(
     p: CustomerPost,
     ticket_id: str,
     score: Annotated[str, Form(max_length=1)] = "",
-    comment: Annotated[str, Form(max_length=1_000)] = "",
+    comment: Annotated[FreeText, Form(max_length=1_000)] = "",
 ) -> Response:
     chosen = _ticket_id(ticket_id)
     if score not in {"1", "2", "3", "4", "5"}:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.core.money import Money
 from walletdesk.support.helpcenter.service import get_article
@@ -151,10 +152,10 @@ def get_help_with_payment(p: CustomerPost, payment_id: str) -> Response:
 def request_refund(
     p: CustomerPost,
     payment_id: str,
-    reason: Annotated[str, Form(max_length=40)],
+    reason: Annotated[FreeText, Form(max_length=40)],
     amount: Annotated[str, Form(max_length=32)] = "",
-    note: Annotated[str, Form(max_length=500)] = "",
-    evidence: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[FreeText, Form(max_length=500)] = "",
+    evidence: Annotated[FreeText, Form(max_length=500)] = "",
     route: Annotated[str, Form(max_length=16)] = "balance",
 ) -> Response:
     """Ask the merchant for a refund of at most what is left of the payment."""

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import WalletdeskError
 from walletdesk.core.money import SUPPORTED_CURRENCIES
 from walletdesk.identity import changes
@@ -242,7 +243,7 @@ def transfer(
     amount: Amount,
     form_key: Annotated[str, Form(max_length=64)],
     currency: Currency = DEFAULT_CURRENCY,
-    note: Annotated[str, Form(max_length=140)] = "",
+    note: Annotated[FreeText, Form(max_length=140)] = "",
     password: StepUpPassword = "",
 ) -> Response:
     """Send money; at or above the SCA threshold with the password typed again."""
@@ -377,7 +378,7 @@ def request_limit(
     kind: Annotated[str, Form(max_length=16)],
     window: Annotated[str, Form(max_length=16)],
     amount: Amount,
-    reason: Annotated[str, Form(max_length=500)],
+    reason: Annotated[FreeText, Form(max_length=500)],
     password: Annotated[str, Form(max_length=128)],
     until: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.wallet import merchant_views, payment_views, payments, refund_views, refunds
 from walletdesk.wallet.merchant_users import get_merchant_for_user
@@ -113,7 +114,7 @@ def portal(
 def create_payment_link(
     s: ShopPost,
     amount: Annotated[str, Form(max_length=32)],
-    description: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[FreeText, Form(max_length=200)] = "",
     order_ref: Annotated[str, Form(max_length=64)] = "",
     expires_in: Annotated[str, Form(max_length=6)] = "15",
 ) -> Response:
@@ -191,13 +192,13 @@ def _decide(s: Shop, refund_id: str, note: str, *, approve: bool) -> Response:
 
 @router.post("/merchant/refunds/{refund_id}/approve", response_class=HTMLResponse)
 def approve_refund(
-    s: ShopPost, refund_id: str, note: Annotated[str, Form(max_length=500)] = ""
+    s: ShopPost, refund_id: str, note: Annotated[FreeText, Form(max_length=500)] = ""
 ) -> Response:
     return _decide(s, refund_id, note, approve=True)
 
 
 @router.post("/merchant/refunds/{refund_id}/reject", response_class=HTMLResponse)
 def reject_refund(
-    s: ShopPost, refund_id: str, note: Annotated[str, Form(max_length=500)] = ""
+    s: ShopPost, refund_id: str, note: Annotated[FreeText, Form(max_length=500)] = ""
 ) -> Response:
     return _decide(s, refund_id, note, approve=False)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from walletdesk.api.text import FreeText
 from walletdesk.support.contacts.checker import check
 from walletdesk.support.contacts.message_check import MAX_MESSAGE_CHARS, check_message
 from walletdesk.support.contacts.model import Direction
@@ -133,7 +134,7 @@ def checker(
 
 @router.post("/check/message", response_class=HTMLResponse)
 def check_a_message(
-    p: Posted, text: Annotated[str, Form(max_length=MAX_MESSAGE_CHARS)]
+    p: Posted, text: Annotated[FreeText, Form(max_length=MAX_MESSAGE_CHARS)]
 ) -> Response:
     result = None
     if text.strip():
@@ -175,7 +176,7 @@ def rate(
     p: Posted,
     token: str,
     score: Annotated[int, Form(ge=1, le=5)],
-    comment: Annotated[str, Form(max_length=1_000)] = "",
+    comment: Annotated[FreeText, Form(max_length=1_000)] = "",
 ) -> Response:
     deps, secret = _csat_deps(p)
     csat.do_rate_by_link(deps, secret, token, score, comment.strip() or None)
