@@ -3,6 +3,7 @@ account changes with step-up) in a real browser."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from browser_steps import PASSWORD, log_in, sign_up, unique_email, user_id_of
@@ -162,3 +163,14 @@ def test_control_characters_typed_into_a_ticket_form_are_not_stored(
     seen = get_my_ticket(container.engine, ticket_id, user_id_of(container, email))
     assert seen["subject"] == "Receipt missing"
     assert seen["messages"][0]["body"] == "Where is my receipt?\nThanks"
+
+
+def test_a_chinese_question_on_the_english_page_is_answered_in_chinese(page: Page) -> None:
+    sign_up(page, name="Asks in Chinese")
+    page.goto("/me/help")
+    expect(page.locator("h1")).to_have_text("Help & feedback")
+    page.fill("#assistant-text", "退款多久能到账？")
+    page.click("form[action='/me/help/assistant'] button[type=submit]")
+    answer = page.get_by_test_id("assistant-answer")
+    expect(answer).to_contain_text("退款")
+    expect(answer.locator("ul.citations a").first).to_have_text(re.compile(r"[\u4e00-\u9fff]"))

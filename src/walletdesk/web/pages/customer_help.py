@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from walletdesk.api.text import FreeText
 from walletdesk.core.errors import NotFound, WalletdeskError
 from walletdesk.support import actions
-from walletdesk.support.assistant import AssistantDeps, respond
+from walletdesk.support.assistant import AssistantDeps, answer_language, respond
 from walletdesk.support.assistant_feedback import record_feedback
 from walletdesk.support.contacts.directory import default_directory
 from walletdesk.support.helpcenter.service import find_articles
@@ -74,12 +74,15 @@ def ask_assistant(
     when it hands over to a person."""
     if not text.strip():
         return _help_page(p, status=422, error=p.t("myhelp.ask_empty"))
+    # The question's own language when it is clear (a Chinese question on the English
+    # page is answered in Chinese), else the page's: what the customer is reading.
+    locale = answer_language(text, profile=None, header=p.locale, default=p.locale)
     try:
         answer = respond(
             AssistantDeps(p.container.engine, p.container.clock),
             text.strip(),
             user=p.me.user,
-            locale=p.locale,
+            locale=locale,
             conversation_id=parse_uuid(conversation_id),
         )
     except NotFound:  # a conversation that is not (or no longer) this user's: start anew
@@ -87,7 +90,7 @@ def ask_assistant(
             AssistantDeps(p.container.engine, p.container.clock),
             text.strip(),
             user=p.me.user,
-            locale=p.locale,
+            locale=locale,
         )
     return _help_page(p, question=text.strip(), chat=answer)
 
