@@ -185,18 +185,29 @@ def _desk_member(conn: Connection, user_id: uuid.UUID) -> Any:
     return row
 
 
-def _view(conn: Connection, member: Any) -> dict[str, Any]:
-    setting = conn.execute(
-        select(t.ticket_agents).where(t.ticket_agents.c.user_id == member.id)
-    ).first()
-    return {
-        "user_id": str(member.id),
-        "display_name": member.display_name,
-        "role": member.role,
-        "accepting": bool(setting.accepting) if setting else False,
-        "capacity": setting.capacity if setting else DEFAULT_CAPACITY,
-        "active": _active_loads(conn, [member.id]).get(member.id, 0),
+def _lines(conn: Connection, members: list[Any]) -> list[dict[str, Any]]:
+    """Each member's desk line: their setting (or the defaults) and active load, in two
+    queries however many members."""
+    ids = [member.id for member in members]
+    agents = t.ticket_agents
+    settings = {
+        row.user_id: row for row in conn.execute(select(agents).where(agents.c.user_id.in_(ids)))
     }
+    loads = _active_loads(conn, ids)
+    lines = []
+    for member in members:
+        setting = settings.get(member.id)
+        lines.append(
+            {
+                "user_id": str(member.id),
+                "display_name": member.display_name,
+                "role": member.role,
+                "accepting": bool(setting.accepting) if setting else False,
+                "capacity": setting.capacity if setting else DEFAULT_CAPACITY,
+                "active": loads.get(member.id, 0),
+            }
+        )
+    return lines
 
 
 def do_set_availability(
@@ -253,7 +264,7 @@ def do_set_availability(
                 after=after,
             )
         assigned = _assign_waiting_in(conn, now, WAITING_BATCH) if after["accepting"] else 0
-        return {**_view(conn, member), "assigned": assigned}
+        return {**_lines(conn, [member])[0], "assigned": assigned}
 
     return run_transaction(deps.engine, work)
 
@@ -268,7 +279,19 @@ def list_desk(deps: TicketDeps, actor: User) -> list[dict[str, Any]]:
             .where(users.c.role.in_(DESK_ROLES), users.c.status == UserStatus.ACTIVE.value)
             .order_by(users.c.display_name, users.c.id)
         ).all()
-        return [_view(conn, member) for member in members]
+        return _lines(conn, list(members))
+
+
+def desk_line(deps: TicketDeps, actor: User) -> dict[str, Any] | None:
+    """The caller's own desk line (None for someone not on the desk): what the console's
+    queue page shows above the queue, without reading everyone else's."""
+    authorize(actor.role, Permission.READ_CUSTOMERS)
+    with deps.engine.connect() as conn:
+        try:
+            member = _desk_member(conn, actor.id)
+        except NotFound:
+            return None
+        return _lines(conn, [member])[0]
 
 
 __all__ = [
@@ -276,6 +299,7 @@ __all__ = [
     "MAX_CAPACITY",
     "assign_in",
     "assign_waiting",
+    "desk_line",
     "do_set_availability",
     "list_desk",
 ]

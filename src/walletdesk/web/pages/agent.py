@@ -135,11 +135,10 @@ def queue(
         me,
         [i["customer_id"] for i in items] + [i["assignee_id"] or "" for i in items],
     )
-    desk = {item["user_id"]: item for item in assignment.list_desk(_deps(p), me)}
     return render(
         p,
         "agent/queue.html",
-        desk_me=desk.get(str(me.id)),
+        desk_me=assignment.desk_line(_deps(p), me),
         rows=[queue_row(item, now) for item in items],
         people=people,
         filters={
