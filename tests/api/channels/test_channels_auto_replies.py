@@ -11,6 +11,7 @@ import pytest
 from agent_world import staff
 from api_world import Customer
 from channel_world import (
+    channel_customer,
     message_count,
     raw_email,
     refs,
@@ -150,3 +151,34 @@ def test_mail_a_person_wrote_still_opens_a_ticket(
     assert answer.status_code == 201, answer.json()
     assert answer.json()["status"] == "created"
     assert ticket_count(container) == 1
+
+
+def test_an_out_of_office_reply_whose_id_another_customer_holds_is_still_noted(
+    client: TestClient, container: Container, clock: FakeClock, me: Customer, agent: Customer
+) -> None:
+    # A forged or colliding Message-ID must not turn an auto-reply into a 500: it is
+    # filed without the id, as any message whose id is not ours to deduplicate by.
+    solved = solved_email_ticket(client, clock, agent)
+    channel_customer(client, container, email="wang.fang@example.com", phone="+8613900139000")
+    theirs = raw_email(
+        "Question", "Hello", message_id="<ooo1@mail.example>", sender="wang.fang@example.com"
+    )
+    assert signed_post(client, clock, "email", theirs).status_code == 201
+    ooo = raw_email(
+        "Automatic reply: refund",
+        OUT_OF_OFFICE,
+        message_id="<ooo1@mail.example>",
+        extra="Auto-Submitted: auto-replied\r\nIn-Reply-To: <m1@mail.example>\r\n",
+    )
+
+    answer = signed_post(client, clock, "email", ooo)
+
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["status"], answer.json()["ticket_id"]) == (
+        "auto_reply",
+        solved["ticket_id"],
+    )
+    assert ticket(me, solved["ticket_id"])["status"] == "solved"
+    note = agent.get(f"/api/v1/agent/tickets/{solved['ticket_id']}").json()["messages"][-1]
+    assert (note["kind"], note["body"].endswith(OUT_OF_OFFICE)) == ("internal", True)
+    assert ticket_count(container) == 2

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from walletdesk.db.transactions import run_transaction
 from walletdesk.identity.model import User
@@ -24,7 +23,7 @@ from walletdesk.support.channels.inbound import (
     Dropped,
     Outcome,
     claim_ref,
-    duplicate_of,
+    file_once,
     ticket_for_refs,
 )
 from walletdesk.support.tickets.deps import TicketDeps
@@ -60,30 +59,24 @@ def file_auto_reply(
     existing = ticket_for_refs(deps.engine, thread_refs, customer) or named_ticket
     if existing is None:
         return Dropped(AUTO_REPLY)
-    if own_ref is not None:
-        known = duplicate_of(deps, own_ref, customer)
-        if known is not None:
-            return known
-    claim = claim_ref(deps, own_ref, Channel.EMAIL, customer) if own_ref is not None else None
     now = deps.now()
     text = note_text(body)
 
-    def work(conn: Connection) -> dict[str, Any]:
-        row = own_ticket(conn, existing, customer.id)
-        for _hop in range(MAX_MERGE_HOPS):
-            if row.merged_into is None:
-                break
-            row = own_ticket(conn, row.merged_into, customer.id)
-        if claim is not None:
-            claim(conn, row.id)
-        add_message(conn, row.id, customer, MessageKind.INTERNAL, text, now)
-        return {"id": str(row.id), "number": row.number, "channel": row.channel}
+    def note(ref: str | None) -> Outcome:
+        claim = claim_ref(deps, ref, Channel.EMAIL, customer) if ref is not None else None
 
-    try:
-        ticket = run_transaction(deps.engine, work)
-    except IntegrityError:
-        known = duplicate_of(deps, own_ref, customer) if own_ref is not None else None
-        if known is None:
-            raise
-        return known  # the same auto-reply, delivered twice at once
-    return Outcome(ticket, threaded=True, automatic=True)
+        def work(conn: Connection) -> dict[str, Any]:
+            row = own_ticket(conn, existing, customer.id)
+            for _hop in range(MAX_MERGE_HOPS):
+                if row.merged_into is None:
+                    break
+                row = own_ticket(conn, row.merged_into, customer.id)
+            if claim is not None:
+                claim(conn, row.id)
+            add_message(conn, row.id, customer, MessageKind.INTERNAL, text, now)
+            return {"id": str(row.id), "number": row.number, "channel": row.channel}
+
+        return Outcome(run_transaction(deps.engine, work), threaded=True, automatic=True)
+
+    # Redelivered, raced or colliding ids are handled as for any message.
+    return file_once(deps, customer, own_ref, note)

@@ -261,22 +261,39 @@ def deliver(
     in an email subject), is continued when none of ``thread_refs`` is known."""
     subject = " ".join(subject.split())[:SUBJECT_MAX] or "(no subject)"
     body = body.strip()[:BODY_MAX] or "(no text)"
+    return file_once(
+        deps,
+        customer,
+        own_ref,
+        lambda ref: _file(deps, customer, channel, subject, body, ref, thread_refs, named_ticket),
+    )
+
+
+def file_once(
+    deps: TicketDeps,
+    customer: User,
+    own_ref: str | None,
+    file: Callable[[str | None], Outcome],
+) -> Outcome:
+    """File a message once by its own id: ``file(ref)`` writes it, claiming ``ref`` in its
+    own transaction (None: no id to claim). A redelivery, or a delivery racing this one,
+    answers with what the first filed. An id another customer's message holds (a forged
+    or colliding Message-ID) is not ours to deduplicate by: the message is filed without
+    it."""
     if own_ref is None:
-        return _file(deps, customer, channel, subject, body, None, thread_refs, named_ticket)
+        return file(None)
     known = duplicate_of(deps, own_ref, customer)
     if known is not None:
         return known
     try:
-        return _file(deps, customer, channel, subject, body, own_ref, thread_refs, named_ticket)
+        return file(own_ref)
     except IntegrityError:
         known = duplicate_of(deps, own_ref, customer)
         if known is not None:
             return known  # the delivery this one raced filed it first
         if not _ref_held(deps.engine, own_ref):
             raise  # another key failed: not a duplicate
-    # Another customer's message holds this id (a forged or colliding Message-ID): file
-    # this one without it, as it is not ours to deduplicate by.
-    return _file(deps, customer, channel, subject, body, None, thread_refs, named_ticket)
+    return file(None)
 
 
 def _file(
