@@ -13,6 +13,7 @@ from agent_world import staff
 from api_world import Customer, sign_up
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from wallet_world import top_up
 
 from walletdesk.api.app import create_app
 from walletdesk.audit import tables as audit_tables
@@ -107,3 +108,18 @@ def test_a_ticket_field_of_nothing_but_control_characters_is_refused_and_nothing
             assert refused.json()["title"] == title
             assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert desk(container) == before
+
+
+def test_nul_characters_in_a_transfer_note_are_dropped_not_a_crash(
+    client: TestClient, me: Customer
+) -> None:
+    friend = sign_up(client, phone="+8613900139000", device="friend")
+    assert top_up(me, "50.00").status_code in (200, 201)
+
+    sent = me.post(
+        "/api/v1/transfers",
+        json={"to": friend.user["id"], "amount": "5.00", "currency": "CNY", "note": "午\x00饭"},
+    )
+
+    assert sent.status_code == 201, sent.json()
+    assert sent.json()["note"] == "午饭"

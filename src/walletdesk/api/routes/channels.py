@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
 from walletdesk.api.deps import App
+from walletdesk.api.text import FreeText
 from walletdesk.bootstrap import Container
 from walletdesk.core.errors import ValidationError as BadRequest
 from walletdesk.support.channels import email_in, phone, social
@@ -60,14 +61,14 @@ class PhoneEvent(BaseModel):
     call_id: str = Field(min_length=1, max_length=200)
     event: phone.CallEvent
     caller: str = Field(min_length=1, max_length=40)
-    summary: str = Field(default="", max_length=10_000)
+    summary: FreeText = Field(default="", max_length=10_000)
     duration_seconds: int | None = Field(default=None, ge=0)
 
 
 class SocialMessage(BaseModel):
     platform: str = Field(min_length=1, max_length=40)
     handle: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: FreeText = Field(min_length=1, max_length=10_000)
     message_id: str | None = Field(default=None, max_length=200)
     # A contact the platform verified for this account, used to link the handle once.
     phone: str | None = Field(default=None, max_length=40)

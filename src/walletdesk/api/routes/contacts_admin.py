@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.api.text import FreeText
 from walletdesk.support.contacts import admin
 from walletdesk.support.contacts.admin import ChangeState
 
@@ -20,11 +21,11 @@ class ChangeCreate(BaseModel):
     channel: dict[str, Any] = Field(
         description="kind, value, status, source_tier, source, region?, label?, ... as in the YAML"
     )
-    reason: str = Field(max_length=1_000)
+    reason: FreeText = Field(max_length=1_000)
 
 
 class Review(BaseModel):
-    note: str | None = Field(default=None, max_length=1_000)
+    note: FreeText | None = Field(default=None, max_length=1_000)
 
 
 @router.get("/changes")

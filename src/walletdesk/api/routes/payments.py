@@ -13,6 +13,7 @@ from sqlalchemy import select
 from walletdesk.api import idempotency
 from walletdesk.api.deps import App, Ctx, Me, bearer_token
 from walletdesk.api.routes.wallet import minor_units
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import NotFound
 from walletdesk.identity.roles import STAFF_ROLES
 from walletdesk.wallet import payment_rules, payment_views, payments, webhooks
@@ -37,12 +38,12 @@ class IntentCreate(BaseModel):
     amount: str = Field(max_length=32)
     currency: str = Field(default="CNY", max_length=3)
     order_ref: str = Field(max_length=64)
-    description: str | None = Field(default=None, max_length=200)
+    description: FreeText | None = Field(default=None, max_length=200)
     expires_in: int | None = Field(default=None, description="seconds, default 900")
 
 
 class MerchantCreate(BaseModel):
-    name: str = Field(max_length=120)
+    name: FreeText = Field(max_length=120)
     currency: str = Field(default="CNY", max_length=3)
     refund_policy: dict[str, Any] | None = None
     webhook_url: str | None = Field(default=None, max_length=500)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, bearer_token
+from walletdesk.api.text import FreeText
 from walletdesk.core.errors import ValidationError
 from walletdesk.core.money import Money
 from walletdesk.identity.authentication import authenticate
@@ -50,7 +51,7 @@ class RefundCreate(BaseModel):
     )
     currency: str | None = Field(default=None, max_length=3, description="needed with amount")
     reason: str = Field(max_length=40, examples=["not_received"])
-    note: str | None = Field(default=None, max_length=500)
+    note: FreeText | None = Field(default=None, max_length=500)
     evidence: list[str] = Field(
         default_factory=list, max_length=10, description="upload ids or links"
     )
@@ -67,7 +68,7 @@ class RefundCreate(BaseModel):
 
 
 class RefundDecision(BaseModel):
-    note: str | None = Field(default=None, max_length=500)
+    note: FreeText | None = Field(default=None, max_length=500)
 
 
 class RefundRetry(BaseModel):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from walletdesk.api.deps import App, Me
+from walletdesk.api.text import FreeText
 from walletdesk.bootstrap import Container
 from walletdesk.core.errors import NotFound
 from walletdesk.support.helpcenter.articles import Category
@@ -72,7 +73,7 @@ class MergeBody(BaseModel):
 
 class LinkRating(BaseModel):
     score: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: FreeText | None = Field(default=None, max_length=1000)
 
 
 def _deps(c: App) -> TicketDeps:

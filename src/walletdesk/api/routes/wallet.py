@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from walletdesk.api.deps import App, Ctx, Me
+from walletdesk.api.text import FreeText
 from walletdesk.core.money import Currency, Money
 from walletdesk.wallet import funding, history, limit_requests, p2p
 from walletdesk.wallet.accounts import user_wallets
@@ -39,7 +40,7 @@ class TransferCreate(BaseModel):
     )
     amount: str = Field(max_length=32)
     currency: str = Field(default="CNY", max_length=3)
-    note: str | None = Field(default=None, max_length=140)
+    note: FreeText | None = Field(default=None, max_length=140)
 
 
 class LimitRequestCreate(BaseModel):
@@ -48,7 +49,7 @@ class LimitRequestCreate(BaseModel):
     amount: str = Field(max_length=32)
     currency: str = Field(default="CNY", max_length=3)
     until: datetime | None = None
-    reason: str = Field(max_length=500)
+    reason: FreeText = Field(max_length=500)
 
 
 @router.get("/wallets")
