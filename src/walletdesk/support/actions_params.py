@@ -108,7 +108,7 @@ def clean_params(
         _check_refund(conn, requested)
     if kind is ActionKind.RAISE_LIMIT:
         # An agent grants nothing the customer could not be granted themselves.
-        limit_requests.check_increase_allowed(identity_store.get_user(conn, customer.id))
+        limit_requests.check_increase_allowed(customer)
         until = datetime.fromisoformat(requested["until"])
         if not now < until <= now + limit_requests.MAX_TEMPORARY:
             raise InvalidActionParams(
@@ -230,7 +230,7 @@ def _limit_request(
     row = limit_requests.check_reviewable(conn, customer.id, request_id, lock=False)
     if kind is ActionKind.APPROVE_LIMIT_REQUEST:
         limit_requests.check_grantable(row, now)
-        limit_requests.check_increase_allowed(identity_store.get_user(conn, customer.id))
+        limit_requests.check_increase_allowed(customer)
     terms = money_json(row.amount, row.currency)
     return {
         "window": row.window,
