@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
@@ -384,6 +384,14 @@ def revoke_sessions(
     return int(result.rowcount)
 
 
+def codes_for(purpose: AlertKind) -> ColumnElement[bool]:
+    """Texted codes for ``purpose``; those stored before codes had one were step-up codes."""
+    column = t.sms_challenges.c.purpose
+    if purpose is AlertKind.VERIFICATION_CODE:
+        return or_(column == purpose.value, column.is_(None))
+    return column == purpose.value
+
+
 def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: str) -> int:
     """Spend every unspent step-up token of the user's, marked ``void:<reason>``, and every
     unspent step-up code texted to them; returns how many of both.
@@ -403,10 +411,7 @@ def void_step_ups(conn: Connection, user_id: uuid.UUID, now: datetime, reason: s
                 t.sms_challenges.c.user_id == user_id,
                 t.sms_challenges.c.used_at.is_(None),
                 t.sms_challenges.c.expires_at > now,
-                or_(
-                    t.sms_challenges.c.purpose == AlertKind.VERIFICATION_CODE.value,
-                    t.sms_challenges.c.purpose.is_(None),
-                ),
+                codes_for(AlertKind.VERIFICATION_CODE),
             )
         )
         .values(used_at=now)

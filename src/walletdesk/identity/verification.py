@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from walletdesk.core.errors import ValidationError
 from walletdesk.identity import store
 from walletdesk.identity import tables as t
 from walletdesk.identity.accounts import refuse_if_frozen
 from walletdesk.identity.authentication import (
+    codes_for,
     record_failed_attempt,
     refuse_if_locked,
     sign_out_for_recovery,
@@ -126,7 +127,7 @@ def do_send_sms_code(
                 and_(
                     t.sms_challenges.c.user_id == user.id,
                     t.sms_challenges.c.used_at.is_(None),
-                    _for_purpose(purpose),
+                    codes_for(purpose),
                 )
             )
         )
@@ -292,14 +293,6 @@ def _consume_recovery_code(
     return deps.transaction(work)
 
 
-def _for_purpose(purpose: AlertKind) -> ColumnElement[bool]:
-    """Codes for ``purpose``; those stored before codes had one were step-up codes."""
-    column = t.sms_challenges.c.purpose
-    if purpose is AlertKind.VERIFICATION_CODE:
-        return or_(column == purpose.value, column.is_(None))
-    return column == purpose.value
-
-
 def _consume_sms(
     deps: IdentityDeps,
     user_id: uuid.UUID,
@@ -315,7 +308,7 @@ def _consume_sms(
                 and_(
                     t.sms_challenges.c.user_id == user_id,
                     t.sms_challenges.c.used_at.is_(None),
-                    _for_purpose(purpose),
+                    codes_for(purpose),
                 )
             )
             .order_by(t.sms_challenges.c.created_at.desc())
